@@ -1,0 +1,79 @@
+"""Outcome distributions per setting: summary table (mean with CI, quantiles) and figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from aimarket.analysis.fields import DISTRIBUTION_FIELDS, label
+from aimarket.analysis.plotting import PALETTE, grid
+from aimarket.analysis.stats import mean_with_ci
+
+
+def numeric(col: pd.Series) -> pd.Series:
+    """`col` as float64 (booleans → 0/1, None → NaN)."""
+    return pd.to_numeric(col, errors="coerce").astype("float64")
+
+
+def available(outcomes: pd.DataFrame, fields: Sequence[str]) -> list[str]:
+    """The `fields` present in `outcomes` with at least one value."""
+    return [f for f in fields if f in outcomes and outcomes[f].notna().any()]
+
+
+def outcome_summary(
+    outcomes: pd.DataFrame, settings: pd.Series, fields: Sequence[str] = DISTRIBUTION_FIELDS
+) -> pd.DataFrame:
+    """Per outcome and setting: n, n_missing, mean with bootstrap 95 % CI, median, 5/95 % quantiles.
+
+    Only runs with status ok enter; for `first_breakdown_tick` missing means "no breakdown by
+    the horizon" (see `survival` for the censoring-aware view).
+    """
+    ok = outcomes["status"] == "ok"
+    rows = []
+    for field in available(outcomes, fields):
+        values = numeric(outcomes.loc[ok, field])
+        for g, v in values.groupby(settings.loc[ok.index[ok]], sort=True):
+            rows.append({"outcome": field, "setting": g, **mean_with_ci(v.to_numpy())})
+    return pd.DataFrame(rows)
+
+
+def plot_distributions(
+    outcomes: pd.DataFrame,
+    settings: pd.Series,
+    fields: Sequence[str] = DISTRIBUTION_FIELDS,
+    kind: str = "hist",
+) -> Figure | None:
+    """One panel per outcome: histograms (`kind="hist"`) or ECDFs (`"ecdf"`) coloured by setting."""
+    fields = available(outcomes, fields)
+    if not fields:
+        return None
+    ok = outcomes["status"] == "ok"
+    data = pd.DataFrame({f: numeric(outcomes.loc[ok, f]) for f in fields})
+    data["setting"] = settings.loc[ok.index[ok]]
+    hue = "setting" if data["setting"].nunique() > 1 else None
+    fig, axes = grid(len(fields))
+    for ax, field in zip(axes, fields, strict=True):
+        sub = data[[field, "setting"]].dropna()
+        if kind == "ecdf":
+            sns.ecdfplot(sub, x=field, hue=hue, ax=ax, palette=PALETTE if hue else None)
+        else:
+            bins = min(30, max(5, int(np.sqrt(len(sub)))))
+            sns.histplot(
+                sub,
+                x=field,
+                hue=hue,
+                ax=ax,
+                bins=bins,
+                element="step",
+                stat="density",
+                common_norm=False,
+                palette=PALETTE if hue else None,
+            )
+        ax.set_xlabel(label(field))
+        if ax.get_legend() is not None and ax is not axes[0]:
+            ax.get_legend().remove()
+    return fig

@@ -1,0 +1,109 @@
+"""Paired counterfactuals with common random numbers (CRN) and two-sample comparisons.
+
+Two settings run with the same replication seeds differ only by the setting, so the per-
+replication difference b − a cancels the shared noise: a paired CI is far tighter than the one
+from comparing two independent samples. Runs are matched on `replication` plus every swept key
+the two sides share; pairs where either run failed are counted, not silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from aimarket.analysis.distributions import numeric
+from aimarket.analysis.fields import OUTCOME_LABELS
+from aimarket.analysis.regimes import event_flags
+from aimarket.analysis.stats import compare_independent, compare_paired
+from aimarket.errors import UserError
+
+
+def comparable_fields(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+    """Known outcome fields present (with values) on both sides, plus the event flags."""
+    fields = [f for f in OUTCOME_LABELS if f in a and f in b and f != "first_breakdown_tick"]
+    return ["breakdown", *[f for f in fields if a[f].notna().any() or b[f].notna().any()]]
+
+
+def _values(outcomes: pd.DataFrame, field: str) -> pd.Series:
+    if field == "breakdown":
+        return event_flags(outcomes)["breakdown"]
+    return numeric(outcomes[field]).where(outcomes["status"] == "ok")
+
+
+def pair_runs(a: pd.DataFrame, b: pd.DataFrame, match: Sequence[str]) -> pd.DataFrame:
+    """Inner join of runs of `a` and `b` on `match` (suffixes ``_a``/``_b``); one row per pair."""
+    left = a.reset_index(drop=True).add_suffix("_a")
+    right = b.reset_index(drop=True).add_suffix("_b")
+    return left.merge(
+        right,
+        left_on=[f"{m}_a" for m in match],
+        right_on=[f"{m}_b" for m in match],
+        how="inner",
+        validate="one_to_one",
+    )
+
+
+def is_crn(a: pd.DataFrame, b: pd.DataFrame, match: Sequence[str]) -> bool:
+    """True when matched runs share their seed (common random numbers)."""
+    if "seed" not in a or "seed" not in b or not match:
+        return False
+    if a.duplicated(list(match)).any() or b.duplicated(list(match)).any():
+        return False
+    pairs = pair_runs(a[[*match, "seed"]], b[[*match, "seed"]], match)
+    return len(pairs) > 0 and bool((pairs["seed_a"] == pairs["seed_b"]).all())
+
+
+def compare(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    match: Sequence[str] = ("replication",),
+    fields: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Effect of going from `a` to `b` per outcome (difference b − a with 95 % CI and a test).
+
+    Paired (bootstrap CI over pairs; Wilcoxon signed-rank or exact McNemar) when the runs match
+    on `match` with equal seeds, else independent (bootstrap CI; Mann–Whitney U or Fisher exact).
+    Columns: outcome, design (paired/independent), n, diff, lo, hi, test, p_value, ...
+    """
+    match = [m for m in match if m in a and m in b]
+    fields = list(fields) if fields is not None else comparable_fields(a, b)
+    paired = is_crn(a, b, match)
+    rows = []
+    if paired:
+        va = pd.DataFrame({f: _values(a, f) for f in fields}).assign(**{m: a[m] for m in match})
+        vb = pd.DataFrame({f: _values(b, f) for f in fields}).assign(**{m: b[m] for m in match})
+        pairs = pair_runs(va, vb, match)
+        failed = int(
+            (
+                pair_runs(a[[*match, "status"]], b[[*match, "status"]], match).pipe(
+                    lambda p: (p["status_a"] != "ok") | (p["status_b"] != "ok")
+                )
+            ).sum()
+        )
+    for f in fields:
+        if paired:
+            res = compare_paired(pairs[f"{f}_a"].to_numpy(), pairs[f"{f}_b"].to_numpy())
+            rows.append(
+                {"outcome": f, "design": "paired (CRN)", "pairs_with_failure": failed, **res}
+            )
+        else:
+            res = compare_independent(_values(a, f).to_numpy(), _values(b, f).to_numpy())
+            rows.append({"outcome": f, "design": "independent", **res})
+    return pd.DataFrame(rows)
+
+
+def split_setting(
+    outcomes: pd.DataFrame, key: str, a_value: object, b_value: object
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Runs of one batch with `key` equal to `a_value` and to `b_value` (compared as text)."""
+    if key not in outcomes:
+        raise UserError(f"unknown key {key!r} in this run store")
+    text = outcomes[key].astype(str)
+    a, b = outcomes[text == str(a_value)], outcomes[text == str(b_value)]
+    if a.empty or b.empty:
+        values = ", ".join(sorted(text.unique())[:10])
+        raise UserError(
+            f"{key}: no runs with value {a_value if a.empty else b_value} (values: {values})"
+        )
+    return a, b

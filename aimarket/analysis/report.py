@@ -1,0 +1,492 @@
+"""Self-contained HTML report of a run store: figures embedded as PNG data URIs, tables as CSV.
+
+`build_report(run_dir, path)` writes ``path`` (opens offline: no script, no network URL) and the
+tables behind every figure into ``<stem>_tables/`` next to it. A section whose inputs are missing
+(e.g. no time series kept) is replaced by a note; failed runs are always reported.
+"""
+
+from __future__ import annotations
+
+import html
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from aimarket.analysis import discovery, distributions, paired, phase, regimes, survival
+from aimarket.analysis import sensitivity as sens
+from aimarket.analysis import timeseries as tsm
+from aimarket.analysis.fields import DISTRIBUTION_FIELDS, EVENTS
+from aimarket.analysis.load import RunData, load_run, setting_labels, swept_keys
+from aimarket.analysis.notes import Skipped
+from aimarket.analysis.plotting import PALETTE, grid, to_data_uri
+from aimarket.analysis.stats import SMALL_N
+
+MAX_ROWS = 40
+SENSITIVITY_FIELDS = (
+    "monopoly_like",
+    "hhi_cloud_final",
+    "hhi_models_final",
+    "hhi_chips_final",
+    "circular_revenue_share",
+    "consumer_surplus",
+    "exclusivity_breakdowns",
+)
+
+
+@dataclass
+class Section:
+    """One report section: a how-to-read paragraph, figures, tables and notes."""
+
+    title: str
+    intro: str = ""
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def figure(self, caption: str, fig: Figure | None) -> None:
+        if fig is not None:
+            self.figures.append((caption, to_data_uri(fig)))
+
+    def table(self, name: str, caption: str, df: pd.DataFrame) -> None:
+        if df is not None and not df.empty:
+            self.tables.append((name, caption, df))
+
+
+@dataclass
+class Context:
+    run: RunData
+    settings: pd.Series
+    keys: list[str]
+    by: list[str]
+
+
+def default_by(run: RunData, keys: list[str]) -> list[str]:
+    """Group by every swept key of a small grid (≤ 8 points); else treat the batch as one."""
+    kind = str(run.design.get("kind", "grid" if keys else "")).lower()
+    n_points = run.outcomes["design_point"].nunique()
+    return keys if kind == "grid" and keys and n_points <= 8 else []
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def overview(ctx: Context) -> Section:
+    run, out = ctx.run, ctx.run.outcomes
+    m = run.manifest
+    sec = Section(
+        "Overview",
+        "What was run, and which runs failed. Failed runs are excluded from "
+        "the estimates below (n counts finished runs only) but listed here.",
+    )
+    scen = m.get("scenario") if isinstance(m.get("scenario"), dict) else {"name": m.get("scenario")}
+    facts = {
+        "run store": str(run.path),
+        "scenario": scen.get("name"),
+        "scenario hash": (scen.get("hash") or scen.get("content_hash") or "")[:12],
+        "design": run.design.get("kind", "unknown"),
+        "swept keys": ", ".join(ctx.keys) or "none",
+        "design points": out["design_point"].nunique(),
+        "replications": run.design.get("replications", out["replication"].nunique()),
+        "root seed": m.get("root_seed"),
+        "runs": len(out),
+        "ok runs": int((out["status"] == "ok").sum()),
+        "failed runs": int((out["status"] != "ok").sum()),
+        "horizon (ticks)": regimes.horizon(out),
+        "grouped by": ", ".join(ctx.by) or "(all runs together)",
+    }
+    sec.table(
+        "overview",
+        "Batch",
+        pd.DataFrame({"item": facts.keys(), "value": [str(v) for v in facts.values()]}),
+    )
+    sec.table(
+        "failures",
+        f"Failed runs per setting (failure rate with 95 % Wilson CI; small_sample: n<{SMALL_N})",
+        regimes.failures(out, ctx.settings),
+    )
+    sec.notes.extend(run.notes)
+    return sec
+
+
+def distributions_section(ctx: Context) -> Section:
+    out = ctx.run.outcomes
+    sec = Section(
+        "Outcome distributions",
+        "Histograms (density) and empirical CDFs of each "
+        "outcome per setting. The table gives mean with a 95 % percentile-bootstrap CI, "
+        "median and the 5–95 % range. `first_breakdown_tick` only counts runs with a "
+        "breakdown; see the survival section for the censoring-aware view.",
+    )
+    fields = distributions.available(out, DISTRIBUTION_FIELDS)
+    missing = sorted(set(DISTRIBUTION_FIELDS) - set(fields))
+    if missing:
+        sec.notes.append("not in the outcome table (skipped): " + ", ".join(missing))
+    if not fields:
+        raise Skipped("no outcome field to plot")
+    sec.figure("Histograms per setting", distributions.plot_distributions(out, ctx.settings))
+    sec.figure(
+        "Empirical CDFs per setting",
+        distributions.plot_distributions(out, ctx.settings, kind="ecdf"),
+    )
+    sec.table(
+        "outcome_summary",
+        "Summary per outcome and setting",
+        distributions.outcome_summary(out, ctx.settings),
+    )
+    return sec
+
+
+def _errorbar_panels(table: pd.DataFrame, panel: str, x: str, ylabel: str) -> Figure:
+    panels = list(dict.fromkeys(table[panel]))
+    fig, axes = grid(len(panels), ncols=2, size=(5.5, 3.5))
+    for ax, name in zip(axes, panels, strict=True):
+        sub = table[table[panel] == name]
+        pos = np.arange(len(sub))
+        ax.errorbar(
+            pos, sub["p"], yerr=[sub["p"] - sub["lo"], sub["hi"] - sub["p"]], fmt="o", capsize=4
+        )
+        ax.set_xticks(pos, sub[x].astype(str), rotation=30, ha="right", fontsize="small")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(str(name), fontsize="small")
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def regimes_section(ctx: Context) -> Section:
+    out = ctx.run.outcomes
+    sec = Section(
+        "Regime probabilities",
+        "Each dot is the share of finished runs in a setting "
+        "with the event; bars are 95 % Wilson score intervals. `breakdown` = an exclusive "
+        "arrangement broke down before the horizon.",
+    )
+    probs = regimes.event_probabilities(out, ctx.settings)
+    if probs.empty:
+        raise Skipped("no first_breakdown_tick / monopoly_like column")
+    sec.figure("P(event) per setting", _errorbar_panels(probs, "event", "setting", "probability"))
+    sec.table("event_probabilities", "P(event) per setting (Wilson 95 %)", probs)
+    by_tick = regimes.breakdown_by_tick(out, ctx.settings)
+    if not by_tick.empty:
+        fig = Figure(figsize=(7, 4), layout="constrained")
+        ax = fig.subplots()
+        for c, (g, sub) in zip(
+            sns.color_palette(PALETTE, by_tick.setting.nunique()),
+            by_tick.groupby("setting"),
+            strict=True,
+        ):
+            ax.plot(sub["tick"], sub["p"], marker="o", color=c, label=str(g))
+            ax.fill_between(sub["tick"], sub["lo"], sub["hi"], color=c, alpha=0.2)
+        ax.set(xlabel="tick t", ylabel="P(breakdown by t)", ylim=(0, 1))
+        if by_tick.setting.nunique() > 1:
+            ax.legend(fontsize="x-small")
+        sec.figure("P(first exclusivity breakdown by tick t), 95 % Wilson band", fig)
+        sec.table("breakdown_by_tick", "P(breakdown by tick t)", by_tick)
+    shares = regimes.regime_shares(out, ctx.settings)
+    if shares.empty:
+        sec.notes.append("no `regime` column: regime shares skipped")
+    else:
+        wide = shares.pivot(index="setting", columns="regime", values="p")
+        fig = Figure(figsize=(7, 0.8 + 0.4 * len(wide)), layout="constrained")
+        ax = fig.subplots()
+        wide.plot.barh(stacked=True, ax=ax, color=sns.color_palette(PALETTE, wide.shape[1]))
+        ax.set(xlabel="share of runs", xlim=(0, 1))
+        ax.legend(fontsize="x-small", loc="lower right")
+        sec.figure("Regime shares per setting (CIs in the table)", fig)
+        sec.table("regime_shares", "Regime shares per setting (Wilson 95 %)", shares)
+    return sec
+
+
+def phase_section(ctx: Context) -> Section:
+    out = ctx.run.outcomes
+    sec = Section(
+        "Phase diagrams",
+        "Probability of the event over two swept parameters; each "
+        "cell is the share of runs with the event (continuous designs are binned). The "
+        "dashed line is the 50 % contour: where the regime changes. Per-cell Wilson "
+        "intervals and n are in the table.",
+    )
+    if not ctx.keys:
+        raise Skipped("no swept parameter")
+    flags = regimes.event_flags(out)
+    for event in [e for e in EVENTS if e in flags]:
+        flag = flags[event]
+        pair = ctx.by[:2] if len(ctx.by) >= 2 else phase.rank_keys(out, ctx.keys, flag)[:2]
+        if len(pair) == 2:
+            table = phase.phase_table(out, pair[0], pair[1], flag)
+            sec.figure(
+                f"P({event}) over {pair[0]} × {pair[1]}",
+                phase.plot_phase(table, pair[0], pair[1], event),
+            )
+        else:
+            table = phase.phase_table(out, pair[0], None, flag)
+            sec.figure(f"P({event}) against {pair[0]}", phase.plot_phase_1d(table, pair[0], event))
+        sec.table(f"phase_{event}", f"P({event}) per cell", table)
+    return sec
+
+
+def survival_section(ctx: Context) -> Section:
+    out = ctx.run.outcomes
+    sec = Section(
+        "Time to first exclusivity breakdown",
+        "Kaplan–Meier curves: the probability "
+        "that no exclusive arrangement has broken down yet, per setting; runs without a "
+        "breakdown are censored at the horizon. Shaded: 95 % pointwise band (Greenwood, "
+        "log-log). A median of `inf` means the curve never fell to 0.5 within the horizon.",
+    )
+    if "first_breakdown_tick" not in out:
+        raise Skipped("no first_breakdown_tick column")
+    curves, medians = survival.survival_by(out, ctx.settings)
+    sec.figure(
+        "Kaplan–Meier survival of exclusivity", survival.plot_survival(curves, regimes.horizon(out))
+    )
+    sec.table("survival_medians", "Median time to first breakdown (ticks) with 95 % CI", medians)
+    sec.table("survival_curves", "Kaplan–Meier curves", curves)
+    causes = survival.cause_table(out, ctx.settings)
+    if causes.empty:
+        sec.notes.append("no breakdown causes recorded")
+    else:
+        sec.figure("Causes of the first breakdown", survival.plot_causes(causes))
+        sec.table("breakdown_causes", "Causes of the first breakdown (Wilson 95 %)", causes)
+    return sec
+
+
+def sensitivity_section(ctx: Context) -> Section:
+    sec = Section(
+        "Global sensitivity",
+        "Which swept parameters drive each outcome. Sobol: S1 = "
+        "share of variance explained by the parameter alone, ST = including its "
+        "interactions; bars are 95 % bootstrap CIs. Replications are averaged per "
+        "design point first.",
+    )
+    method, table = sens.sensitivity(ctx.run.outcomes, ctx.run.manifest, SENSITIVITY_FIELDS)
+    sec.intro += f" Method: {method}."
+    if table.attrs.get("skipped"):
+        sec.notes.append("outcomes skipped: " + "; ".join(table.attrs["skipped"]))
+    sec.figure("Sensitivity indices", sens.plot_sensitivity(table))
+    sec.table("sensitivity", f"Indices ({method})", table)
+    return sec
+
+
+def discovery_section(ctx: Context) -> Section:
+    out = ctx.run.outcomes
+    sec = Section(
+        "Scenario discovery",
+        "Which parameter box leads to the event. PRIM peels the "
+        "parameter space; each dot is a box: coverage = share of all event runs inside "
+        "it, density = share of its runs with the event. The CART table lists tree "
+        "leaves as rules, densest first.",
+    )
+    if len(ctx.keys) < 1:
+        raise Skipped("no swept parameter")
+    flags = regimes.event_flags(out)
+    done = False
+    for event in ("monopoly_like", "breakdown"):
+        if event not in flags:
+            continue
+        try:
+            traj = discovery.prim(out, ctx.keys, flags[event])
+        except Skipped as why:
+            sec.notes.append(f"{event}: {why}")
+            continue
+        box = discovery.choose_box(traj)
+        rules = discovery.box_rules(box, out, ctx.keys)
+        sec.notes.append(
+            f"PRIM box for {event}: {' and '.join(rules) or '(whole space)'} — "
+            f"coverage {box['coverage']:.2f}, density {box['density']:.2f}, "
+            f"n {int(box['n'])}"
+        )
+        sec.figure(f"PRIM trajectory for {event}", discovery.plot_trajectory(traj, box))
+        sec.table(f"prim_{event}", f"PRIM trajectory for {event}", traj)
+        sec.table(
+            f"cart_{event}",
+            f"CART rules for {event}",
+            discovery.cart_rules(out, ctx.keys, flags[event]),
+        )
+        done = True
+    if not done:
+        raise Skipped("; ".join(sec.notes) or "no event to discover")
+    return sec
+
+
+def paired_section(ctx: Context) -> Section:
+    out = ctx.run.outcomes
+    sec = Section(
+        "Paired counterfactuals",
+        "For each swept key with exactly two values, the "
+        "effect of switching from the first to the second value, matching runs on the "
+        "replication (common random numbers) and the other swept keys. diff = b − a with "
+        "a 95 % bootstrap CI over pairs; the test used is named per row.",
+    )
+    two_level = [k for k in ctx.keys if out[k].nunique() == 2][:4]
+    if not two_level:
+        raise Skipped("no swept key with exactly two values")
+    for key in two_level:
+        a_val, b_val = sorted(out[key].dropna().unique())
+        a, b = paired.split_setting(out, key, a_val, b_val)
+        others = [k for k in ctx.keys if k != key]
+        table = paired.compare(a, b, match=["replication", *others])
+        sec.table(f"paired_{key}", f"{key}: {a_val} → {b_val}", table)
+        sec.figure(f"{key}: {a_val} → {b_val} (diff b − a, 95 % CI)", _effects_figure(table))
+    return sec
+
+
+def _effects_figure(table: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(6.5, 0.8 + 0.3 * len(table)), layout="constrained")
+    ax = fig.subplots()
+    scale = table[["lo", "hi", "diff"]].abs().max(axis=1).replace(0, 1)
+    pos = np.arange(len(table))
+    ax.errorbar(
+        table["diff"] / scale,
+        pos,
+        xerr=[(table["diff"] - table["lo"]) / scale, (table["hi"] - table["diff"]) / scale],
+        fmt="o",
+        capsize=3,
+    )
+    ax.axvline(0, color="grey", ls=":")
+    ax.set_yticks(pos, table["outcome"], fontsize="small")
+    ax.set_xlabel("difference, scaled per row by its largest |value| (numbers in the table)")
+    return fig
+
+
+def timeseries_section(ctx: Context) -> Section:
+    sec = Section(
+        "Concentration over time",
+        "Median (line), 25–75 % (dark) and 5–95 % (light) "
+        "bands across runs of each per-tick metric.",
+    )
+    ts = ctx.run.timeseries
+    if ts is None:
+        raise Skipped("the batch kept no time series")
+    ok = ctx.run.outcomes["status"] == "ok"
+    run_settings = pd.Series(ctx.settings[ok].to_numpy(), index=ctx.run.outcomes.loc[ok, "run_id"])
+    fields = [
+        f
+        for f in (
+            "hhi_cloud",
+            "hhi_models",
+            "hhi_chips",
+            "circular_revenue_share",
+            "active_exclusive",
+            "open_share",
+        )
+        if f in ts
+    ]
+    if not fields:
+        raise Skipped("no concentration field in the time series")
+    table = tsm.envelopes(ts, run_settings, fields)
+    sec.figure("Envelopes across runs", tsm.plot_envelopes(table))
+    sec.table("timeseries_envelopes", "Envelopes per tick", table)
+    return sec
+
+
+SECTIONS: tuple[Callable[[Context], Section], ...] = (
+    overview,
+    distributions_section,
+    regimes_section,
+    phase_section,
+    survival_section,
+    sensitivity_section,
+    discovery_section,
+    paired_section,
+    timeseries_section,
+)
+
+# --- assembly ---------------------------------------------------------------------------------
+
+
+def analyse(run: RunData, by: list[str] | None = None, strict: bool = False) -> list[Section]:
+    """All report sections for `run`. A section that cannot run becomes a note (or raises if
+    `strict`, for tests)."""
+    keys = swept_keys(run.manifest, run.outcomes)
+    by = list(by) if by else default_by(run, keys)
+    ctx = Context(run, setting_labels(run.outcomes, by), keys, by)
+    sections = []
+    for make in SECTIONS:
+        name = make.__name__.removesuffix("_section").replace("_", " ").capitalize()
+        try:
+            sections.append(make(ctx))
+        except Skipped as why:
+            sections.append(Section(name, notes=[f"skipped: {why}"]))
+        except Exception as err:
+            if strict:
+                raise
+            detail = traceback.format_exception_only(err)[-1].strip()
+            sections.append(Section(name, notes=[f"could not be computed: {detail}"]))
+    return sections
+
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+img{max-width:100%} figure{margin:1em 0} figcaption{font-size:.9em;color:#555}
+table{border-collapse:collapse;font-size:.8em;margin:.5em 0}
+td,th{border:1px solid #ddd;padding:2px 6px;text-align:right} th{background:#f4f4f4}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.3em .8em;margin:.4em 0}
+details{margin:.5em 0} summary{cursor:pointer;color:#333}
+"""
+
+
+def _table_html(df: pd.DataFrame) -> str:
+    shown = df.head(MAX_ROWS)
+    body = shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="–", border=0)
+    more = f"<p>{len(df) - MAX_ROWS} more rows in the CSV.</p>" if len(df) > MAX_ROWS else ""
+    return body + more
+
+
+def render(sections: list[Section], title: str, tables_dir: str) -> str:
+    """The HTML page for `sections`; tables link to ``tables_dir/<name>.csv`` (relative)."""
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>",
+        f"<p>Estimates carry 95 % intervals; rows flagged <code>small_sample</code> rest "
+        f"on fewer than {SMALL_N} runs. Tables behind every figure: "
+        f"<code>{html.escape(tables_dir)}/</code>.</p>",
+    ]
+    for sec in sections:
+        parts.append(f"<section><h2>{html.escape(sec.title)}</h2>")
+        if sec.intro:
+            parts.append(f"<p>{html.escape(sec.intro)}</p>")
+        parts += [f"<div class='note'>{html.escape(n)}</div>" for n in sec.notes]
+        for caption, uri in sec.figures:
+            parts.append(
+                f"<figure><img src='{uri}' alt='{html.escape(caption)}'>"
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            )
+        for name, caption, df in sec.tables:
+            parts.append(
+                f"<details{' open' if len(df) <= 12 else ''}><summary>"
+                f"{html.escape(caption)} (<a href='{tables_dir}/{name}.csv'>{name}.csv"
+                f"</a>)</summary>{_table_html(df)}</details>"
+            )
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def build_report(
+    run: RunData | str | Path,
+    path: str | Path | None = None,
+    by: list[str] | None = None,
+    strict: bool = False,
+) -> Path:
+    """Write the HTML report of `run` to `path` (default ``RUN_DIR/report.html``) and its tables
+    as CSV into ``<stem>_tables/`` beside it. Returns the report path."""
+    run = run if isinstance(run, RunData) else load_run(run)
+    path = Path(path) if path is not None else run.path / "report.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tables_dir = path.parent / f"{path.stem}_tables"
+    tables_dir.mkdir(exist_ok=True)
+    sections = analyse(run, by, strict)
+    for sec in sections:
+        for name, _, df in sec.tables:
+            df.to_csv(tables_dir / f"{name}.csv", index=False)
+    path.write_text(
+        render(sections, f"aimarket report: {run.name}", tables_dir.name), encoding="utf-8"
+    )
+    return path

@@ -1,0 +1,180 @@
+"""Time to first exclusivity breakdown: Kaplan–Meier with Greenwood intervals, medians, causes.
+
+A run without a breakdown is right-censored at its horizon (`ticks`). Confidence bands use
+Greenwood's variance on the log(−log S) scale (as R's ``survfit(conf.type="log-log")``); the
+median's interval is where the band crosses 0.5 (Brookmeyer–Crowley).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from aimarket.analysis.plotting import PALETTE
+from aimarket.analysis.stats import CONFIDENCE, SMALL_N, _z, proportion
+
+
+def kaplan_meier(
+    durations: np.ndarray, observed: np.ndarray, confidence: float = CONFIDENCE
+) -> pd.DataFrame:
+    """Kaplan–Meier estimate at each distinct event time (plus t = 0).
+
+    `durations`: time to event or censoring (ticks); `observed`: True where the event happened.
+    Returns columns time, at_risk, events, censored, survival, se (Greenwood), lo, hi.
+    """
+    t = np.asarray(durations, dtype=float)
+    d = np.asarray(observed, dtype=bool)
+    times = np.unique(t)
+    at_risk = np.array([(t >= u).sum() for u in times])
+    events = np.array([((t == u) & d).sum() for u in times])
+    censored = np.array([((t == u) & ~d).sum() for u in times])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survival = np.cumprod(1 - events / at_risk)
+        gw_terms = np.where(at_risk > events, events / (at_risk * (at_risk - events)), np.inf)
+        gw = np.cumsum(np.where(events > 0, gw_terms, 0.0))
+        se = survival * np.sqrt(gw)
+        z = _z(confidence)
+        log_s = np.log(survival)
+        spread = z * np.sqrt(gw) / np.abs(log_s)
+        lo = survival ** np.exp(spread)
+        hi = survival ** np.exp(-spread)
+    no_events_yet = np.cumsum(events) == 0
+    lo = np.where(no_events_yet, 1.0, np.where(survival > 0, lo, 0.0))
+    hi = np.where(no_events_yet, 1.0, np.where(survival > 0, hi, 0.0))
+    table = pd.DataFrame(
+        {
+            "time": times,
+            "at_risk": at_risk,
+            "events": events,
+            "censored": censored,
+            "survival": survival,
+            "se": se,
+            "lo": np.nan_to_num(lo, nan=0.0),
+            "hi": np.nan_to_num(hi, nan=1.0),
+        }
+    )
+    start = pd.DataFrame(
+        [
+            {
+                "time": 0.0,
+                "at_risk": len(t),
+                "events": 0,
+                "censored": 0,
+                "survival": 1.0,
+                "se": 0.0,
+                "lo": 1.0,
+                "hi": 1.0,
+            }
+        ]
+    )
+    return table if len(times) and times[0] <= 0 else pd.concat([start, table], ignore_index=True)
+
+
+def _first_below(km: pd.DataFrame, column: str) -> float:
+    hit = km.loc[km[column] <= 0.5, "time"]
+    return float(hit.iloc[0]) if len(hit) else np.inf
+
+
+def median_survival(km: pd.DataFrame) -> dict[str, float]:
+    """Median time with its interval; ``inf`` where the curve or band never reaches 0.5."""
+    return {
+        "median": _first_below(km, "survival"),
+        "median_lo": _first_below(km, "lo"),
+        "median_hi": _first_below(km, "hi"),
+    }
+
+
+def breakdown_durations(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per ok run: duration (tick of first breakdown, else the horizon) and observed flag."""
+    ok = outcomes[outcomes["status"] == "ok"]
+    first = pd.to_numeric(ok["first_breakdown_tick"], errors="coerce")
+    horizon = pd.to_numeric(ok["ticks"], errors="coerce") if "ticks" in ok else first.max()
+    return pd.DataFrame(
+        {"duration": first.fillna(horizon), "observed": first.notna()}, index=ok.index
+    )
+
+
+def survival_by(outcomes: pd.DataFrame, settings: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kaplan–Meier curve per setting (long table) and per-setting medians with CIs."""
+    dur = breakdown_durations(outcomes)
+    curves, medians = [], []
+    for g, sub in dur.groupby(settings.loc[dur.index], sort=True):
+        km = kaplan_meier(sub["duration"].to_numpy(), sub["observed"].to_numpy())
+        curves.append(km.assign(setting=g))
+        medians.append(
+            {
+                "setting": g,
+                "n": len(sub),
+                "breakdowns": int(sub["observed"].sum()),
+                "censored": int((~sub["observed"]).sum()),
+                **median_survival(km),
+                "small_sample": len(sub) < SMALL_N,
+            }
+        )
+    return pd.concat(curves, ignore_index=True), pd.DataFrame(medians)
+
+
+def cause_table(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
+    """Causes of the first breakdown per setting: count and share with Wilson intervals."""
+    ok = outcomes[(outcomes["status"] == "ok") & outcomes["first_breakdown_tick"].notna()]
+    if "first_breakdown_cause" not in ok or ok.empty:
+        return pd.DataFrame()
+    rows = []
+    causes = ok["first_breakdown_cause"].fillna("unrecorded").astype(str)
+    for g, sub in causes.groupby(settings.loc[ok.index], sort=True):
+        for cause, k in sub.value_counts().items():
+            rows.append({"setting": g, "cause": cause, **proportion(int(k), len(sub))})
+    return pd.DataFrame(rows)
+
+
+def plot_survival(curves: pd.DataFrame, horizon: float | None = None) -> Figure:
+    """Step plot of the Kaplan–Meier curves with shaded confidence bands and the 0.5 line."""
+    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    ax = fig.subplots()
+    colours = sns.color_palette(PALETTE, curves["setting"].nunique())
+    for colour, (g, km) in zip(colours, curves.groupby("setting", sort=True), strict=True):
+        times = km["time"].to_numpy()
+        if horizon is not None and np.isfinite(horizon) and times[-1] < horizon:
+            km = pd.concat([km, km.iloc[[-1]].assign(time=horizon)], ignore_index=True)
+            times = km["time"].to_numpy()
+        ax.step(times, km["survival"], where="post", color=colour, label=str(g))
+        ax.fill_between(times, km["lo"], km["hi"], step="post", color=colour, alpha=0.2)
+    ax.axhline(0.5, color="grey", ls=":", lw=1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("tick")
+    ax.set_ylabel("P(no exclusivity breakdown yet)")
+    if curves["setting"].nunique() > 1:
+        ax.legend(fontsize="small", title="setting")
+    return fig
+
+
+def plot_causes(causes: pd.DataFrame) -> Figure:
+    """Horizontal bars: share of first breakdowns by cause per setting, with Wilson error bars."""
+    n_bars = causes["cause"].nunique() * max(1, causes["setting"].nunique())
+    fig = Figure(figsize=(7.5, 1.2 + 0.3 * n_bars), layout="constrained")
+    ax = fig.subplots()
+    cats = list(dict.fromkeys(causes["cause"]))
+    settings = sorted(causes["setting"].unique())
+    sns.barplot(
+        causes,
+        y="cause",
+        x="p",
+        hue="setting",
+        hue_order=settings,
+        order=cats,
+        ax=ax,
+        palette=PALETTE,
+        errorbar=None,
+    )
+    lookup = causes.set_index(["setting", "cause"])
+    for container, g in zip(ax.containers, settings, strict=False):
+        for bar, cause in zip(container, cats, strict=False):
+            if (g, cause) in lookup.index:
+                row = lookup.loc[(g, cause)]
+                y = bar.get_y() + bar.get_height() / 2
+                ax.plot([row["lo"], row["hi"]], [y, y], color="black", lw=1)
+    ax.set_xlabel("share of first breakdowns (95 % Wilson CI)")
+    ax.set_xlim(0, 1)
+    return fig
