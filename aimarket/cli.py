@@ -14,9 +14,9 @@ Register = Callable[[argparse._SubParsersAction], None]
 
 def _registrations() -> list[Register]:
     """Subcommand registrations, one per owning module (imported lazily to keep start-up fast)."""
-    from aimarket import simulation
+    from aimarket import batch, simulation
 
-    return [simulation.register_cli]
+    return [simulation.register_cli, batch.register_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,664 @@
+"""Batch runs: every point of a design × R replications of one scenario, into a run store.
+
+Seeds. A batch has one root seed (recorded). The run with replication index r gets the seed
+``SeedSequence(root_seed, spawn_key=(0, r)).generate_state(1, uint64)[0] >> 1`` at every design
+point: common random numbers across settings, and a run's result does not depend on job count,
+executor, chunking, order or resumption. Random designs draw from ``spawn_key=(1,)``.
+
+Execution. Runs are sent in chunks (lists of run ids plus the scenario data of their design
+points) to a `concurrent.futures.Executor`: none (serial, in this process), a local process pool
+with an explicit "forkserver" context ("spawn" where there is none; never "fork", which is unsafe
+once threads exist, and never Mesa's process-wide default), or a Dask cluster. Workers return
+small records, never models; each finished chunk is committed to the store atomically, so memory
+is bounded by chunk size × chunks in flight and a killed batch resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import contextlib
+import datetime as dt
+import multiprocessing
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from aimarket import __version__, designs
+from aimarket.designs import Design
+from aimarket.errors import UserError
+from aimarket.store import RunStore, read_manifest, read_outcomes, rows_to_table
+
+if TYPE_CHECKING:
+    from aimarket.scenario import Scenario
+
+#: `run_fn(scenario_data, seed, ticks) -> (outcome record, event rows, time-series rows)`.
+RunFn = Callable[[dict, int, int | None], tuple[Mapping[str, Any], list[dict], list[dict]]]
+
+EXECUTORS = ("serial", "process", "dask")
+RUN_STREAM, DESIGN_STREAM = 0, 1
+ID_FIELDS = {"run_id": pa.int64(), "design_point": pa.int64(), "replication": pa.int64()}
+STATUS_FIELDS = {"status": pa.string(), "error": pa.string(), "traceback": pa.string()}
+DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx", "SALib")
+
+
+def simulate_run(data: dict, seed: int, ticks: int | None) -> tuple[dict, list[dict], list[dict]]:
+    """The default run function: one `aimarket.simulation.simulate` run of scenario `data`."""
+    from aimarket.scenario import Scenario
+    from aimarket.simulation import simulate
+
+    result = simulate(Scenario.from_data(data), seed, ticks=ticks)
+    return result.outcome, result.events, result.timeseries
+
+
+def run_seed(root_seed: int, replication: int) -> int:
+    """Seed (0 ≤ seed < 2**63) of every run with this replication index."""
+    ss = np.random.SeedSequence(root_seed, spawn_key=(RUN_STREAM, replication))
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def design_seed(root_seed: int) -> np.random.SeedSequence:
+    """The seed sequence random designs (LHS, Sobol scrambling) draw from."""
+    return np.random.SeedSequence(root_seed, spawn_key=(DESIGN_STREAM,))
+
+
+def new_root_seed() -> int:
+    """A fresh random root seed (63 bits)."""
+    return secrets.randbits(63)
+
+
+def plan_design(
+    scenario: Scenario,
+    *,
+    sweeps: Mapping[str, list[object]] | None = None,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+    kind: str | None = None,
+    samples: int | None = None,
+    root_seed: int = 0,
+) -> Design:
+    """The design of a batch, checked against `scenario` (unknown keys, bad values: `UserError`).
+
+    Grid values come from the scenario's `[sweep]` table updated by `sweeps`; `ranges` are sampled
+    with `kind` ("lhs" or "sobol", `samples` points or base samples) and crossed with the grid.
+    """
+    ranges = dict(ranges or {})
+    both = set(ranges) & set(sweeps or {})
+    if both:
+        raise UserError(f"{sorted(both)[0]}: given both as --sweep and as --range")
+    values = {
+        k: list(v) for k, v in {**scenario.sweep, **(sweeps or {})}.items() if k not in ranges
+    }
+    for key, vals in {**values, **ranges}.items():
+        scenario.check_key(key)
+        for value in vals:
+            scenario.with_overrides({key: value})
+    base = designs.grid(values) if values else designs.single()
+    kind = kind or ("lhs" if ranges else "grid")
+    if kind == "grid":
+        if ranges or samples is not None:
+            raise UserError("--range and --samples need --design lhs or sobol")
+        return base
+    if kind not in designs.KINDS:
+        raise UserError(f"--design {kind}: expected one of {', '.join(designs.KINDS)}")
+    if samples is None:
+        raise UserError(f"--design {kind} needs --samples N")
+    sampler = designs.lhs if kind == "lhs" else designs.sobol
+    return designs.cross(base, sampler(ranges, samples, design_seed(root_seed)))
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A task for one worker: runs `(run_id, design_point, replication, seed)` and their data."""
+
+    runs: list[tuple[int, int, int, int]]
+    data: dict[int, dict]
+    invalid: dict[int, str]
+    ticks: int | None
+    keep_timeseries: bool
+
+
+@dataclass
+class ChunkResult:
+    """What a worker sends back: rows only. `seconds` is the summed wall time of the runs."""
+
+    outcomes: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    timeseries: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def run_chunk(run_fn: RunFn, chunk: Chunk) -> ChunkResult:
+    """Run every run of `chunk`; a run that raises is recorded as failed, the others go on."""
+    out = ChunkResult()
+    for run_id, point, replication, seed in chunk.runs:
+        row: dict[str, object] = {
+            "run_id": run_id,
+            "design_point": point,
+            "replication": replication,
+            "seed": seed,
+        }
+        start = time.perf_counter()
+        if point in chunk.invalid:
+            row |= {"status": "failed", "error": chunk.invalid[point], "traceback": None}
+            out.outcomes.append(row)
+            continue
+        try:
+            outcome, events, timeseries = run_fn(chunk.data[point], seed, chunk.ticks)
+        except Exception as err:
+            tb = traceback.format_exc()
+            row |= {"status": "failed", "error": f"{type(err).__name__}: {err}", "traceback": tb}
+        else:
+            row |= dict(outcome)
+            row |= {"status": "ok", "error": None, "traceback": None}
+            out.events.extend({"run_id": run_id, **e} for e in events)
+            if chunk.keep_timeseries:
+                out.timeseries.extend({"run_id": run_id, **t} for t in timeseries)
+        out.seconds += time.perf_counter() - start
+        out.outcomes.append(row)
+    return out
+
+
+@dataclass
+class BatchSummary:
+    """How a batch (or its resumed remainder) went."""
+
+    path: Path
+    runs: int
+    ok: int
+    failed: int
+    ran: int
+    seconds: float
+    run_seconds: float
+
+    @property
+    def complete(self) -> bool:
+        return self.ok + self.failed == self.runs
+
+
+def run_batch(
+    scenario: Scenario,
+    out: str | Path,
+    *,
+    design: Design | None = None,
+    replications: int = 1,
+    root_seed: int | None = None,
+    ticks: int | None = None,
+    jobs: int = 1,
+    executor: str = "process",
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    resume: bool = False,
+    keep_timeseries: bool = False,
+    run_fn: RunFn = simulate_run,
+    progress: bool = False,
+) -> BatchSummary:
+    """Run `design` × `replications` of `scenario` into the run store `out`.
+
+    `jobs` workers (1: in this process); `executor` "serial", "process" or "dask" (`scheduler`
+    address, else a local cluster of `jobs` workers). With `resume`, continues the batch in `out`
+    (same scenario, design, replications, ticks, seed; else `UserError`). A `root_seed` of None
+    takes the resumed batch's seed, or a fresh one.
+    """
+    design = design or designs.single()
+    if replications < 1:
+        raise UserError(f"--replications {replications}: must be at least 1")
+    if jobs < 1:
+        raise UserError(f"--jobs {jobs}: must be at least 1")
+    if executor not in EXECUTORS:
+        raise UserError(f"--executor {executor}: expected one of {', '.join(EXECUTORS)}")
+    if chunk_size is not None and chunk_size < 1:
+        raise UserError(f"--chunk-size {chunk_size}: must be at least 1")
+    out = Path(out)
+    if resume:
+        root_seed = resume_seed(out, root_seed)
+    elif root_seed is None:
+        root_seed = new_root_seed()
+    identity = {
+        "scenario_hash": scenario.content_hash,
+        "design_digest": design.digest,
+        "replications": replications,
+        "ticks": ticks,
+        "root_seed": root_seed,
+        "keep_timeseries": keep_timeseries,
+    }
+    n_runs = len(design) * replications
+    session = {"started": _now(), "executor": executor, "jobs": jobs, "host": platform.node()}
+    with _open_executor(executor, jobs, scheduler, run_fn) as pool:
+        if resume:
+            store = RunStore.reopen(out)
+            _check_identity(out, store.manifest.get("identity", {}), identity)
+            manifest = store.manifest
+            store.update_manifest(status="running", sessions=[*manifest["sessions"], session])
+        else:
+            store = RunStore.create(
+                out, _manifest(out, scenario, design, identity, n_runs, session)
+            )
+        done = store.completed_run_ids()
+        todo = n_runs - len(done)
+        size = chunk_size or max(1, min(100, -(-todo // (8 * jobs))))
+        writer = _ChunkWriter(store, design, _outcome_schema(design, run_fn))
+        chunks = _chunks(
+            scenario, design, replications, root_seed, done, size, ticks, keep_timeseries
+        )
+        start = time.perf_counter()
+        bar = _progress(n_runs, len(done), progress)
+        try:
+            for result in _execute(pool, run_fn, chunks, jobs):
+                writer.write(result)
+                bar.update(len(result.outcomes))
+                bar.set_postfix(failed=writer.failed, refresh=False)
+        except KeyboardInterrupt:
+            store.update_manifest(status="interrupted")
+            raise
+        finally:
+            bar.close()
+    seconds = time.perf_counter() - start
+    status = read_outcomes(out, columns=["status"])["status"]
+    ok, failed = int((status == "ok").sum()), int((status != "ok").sum())
+    sessions = store.manifest["sessions"]
+    sessions[-1] |= {"finished": _now(), "ran": writer.ran, "seconds": round(seconds, 3)}
+    store.update_manifest(
+        status="complete" if ok + failed == n_runs else "incomplete",
+        finished=_now(),
+        counts={"runs": n_runs, "ok": ok, "failed": failed},
+        sessions=sessions,
+    )
+    return BatchSummary(out, n_runs, ok, failed, writer.ran, seconds, writer.run_seconds)
+
+
+def resume_seed(out: Path, root_seed: int | None) -> int:
+    """The root seed of the batch in `out`; `UserError` if `root_seed` is given and differs."""
+    if not Path(out).is_dir():
+        raise UserError(f"{out}: no batch to resume")
+    recorded = read_manifest(out).get("identity", {}).get("root_seed")
+    if recorded is None:
+        raise UserError(f"{out}: its manifest records no root seed; cannot resume")
+    if root_seed is not None and root_seed != recorded:
+        raise UserError(f"cannot resume {out}: --seed {root_seed} differs from its seed {recorded}")
+    return int(recorded)
+
+
+def _check_identity(out: Path, recorded: Mapping[str, object], new: Mapping[str, object]) -> None:
+    changed = [k for k in new if recorded.get(k) != new[k]]
+    if changed:
+        what = ", ".join(k.replace("_", " ") for k in changed)
+        raise UserError(f"cannot resume {out}: the {what} differ from the recorded batch")
+
+
+def _chunks(
+    scenario: Scenario,
+    design: Design,
+    replications: int,
+    root_seed: int,
+    done: np.ndarray,
+    size: int,
+    ticks: int | None,
+    keep_timeseries: bool,
+) -> Iterator[Chunk]:
+    """Runs not yet done, in run-id order, `size` at a time with their design points' data."""
+    seeds = [run_seed(root_seed, r) for r in range(replications)]
+    cached: tuple[int, dict | None, str | None] = (-1, None, None)
+    runs: list[tuple[int, int, int, int]] = []
+    data: dict[int, dict] = {}
+    invalid: dict[int, str] = {}
+    finished = set(done.tolist())
+    for point in range(len(design)):
+        for rep in range(replications):
+            run_id = point * replications + rep
+            if run_id in finished:
+                continue
+            if cached[0] != point:
+                cached = (point, *_resolve(scenario, design.points[point]))
+            if cached[1] is not None:
+                data[point] = cached[1]
+            else:
+                invalid[point] = str(cached[2])
+            runs.append((run_id, point, rep, seeds[rep]))
+            if len(runs) == size:
+                yield Chunk(runs, data, invalid, ticks, keep_timeseries)
+                runs, data, invalid = [], {}, {}
+    if runs:
+        yield Chunk(runs, data, invalid, ticks, keep_timeseries)
+
+
+def _resolve(scenario: Scenario, point: Mapping[str, object]) -> tuple[dict | None, str | None]:
+    try:
+        return scenario.with_overrides(point).data, None
+    except UserError as err:
+        return None, f"invalid design point: {err}"
+
+
+def _execute(
+    pool: cf.Executor | None, run_fn: RunFn, chunks: Iterator[Chunk], jobs: int
+) -> Iterator[ChunkResult]:
+    """Results of every chunk as they finish; at most 2 × `jobs` chunks in flight."""
+    if pool is None:
+        yield from (run_chunk(run_fn, chunk) for chunk in chunks)
+        return
+    in_flight: set[cf.Future] = set()
+    try:
+        for chunk in chunks:
+            in_flight.add(pool.submit(run_chunk, run_fn, chunk))
+            while len(in_flight) >= 2 * jobs:
+                done, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                yield from (f.result() for f in done)
+        while in_flight:
+            done, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+            yield from (f.result() for f in done)
+    finally:
+        for future in in_flight:
+            future.cancel()
+
+
+class _ChunkWriter:
+    """Turns chunk results into tables with stable schemas and commits them to the store."""
+
+    def __init__(self, store: RunStore, design: Design, outcome_schema: pa.Schema) -> None:
+        self.store = store
+        self.points = design.points
+        self.keys = design.keys
+        self.schemas: dict[str, pa.Schema] = {"outcomes": outcome_schema}
+        self.ran = self.failed = 0
+        self.run_seconds = 0.0
+
+    def write(self, result: ChunkResult) -> None:
+        for row in result.outcomes:
+            point = self.points[int(row["design_point"])]  # type: ignore[call-overload]
+            row.update({key: point[key] for key in self.keys})
+        outcomes = rows_to_table(result.outcomes, self.schemas["outcomes"])
+        status = list(STATUS_FIELDS)
+        order = [n for n in outcomes.column_names if n not in status] + status
+        outcomes = outcomes.select(order)
+        events = self._conform("events", rows_to_table(result.events, self.schemas.get("events")))
+        timeseries = None
+        if result.timeseries:
+            ts = rows_to_table(result.timeseries, self.schemas.get("timeseries"))
+            timeseries = self._conform("timeseries", ts)
+        self.store.write_chunk(int(result.outcomes[0]["run_id"]), outcomes, events, timeseries)  # type: ignore[call-overload]
+        self.ran += len(result.outcomes)
+        self.failed += sum(row["status"] != "ok" for row in result.outcomes)
+        self.run_seconds += result.seconds
+
+    def _conform(self, name: str, table: pa.Table) -> pa.Table:
+        """Cast `table` to the types seen so far (widening them when needed, e.g. int → float)."""
+        if table.num_rows == 0 and name in self.schemas:
+            return self.schemas[name].empty_table()
+        known = self.schemas.get(name)
+        if known is not None:
+            unified = pa.unify_schemas([known, table.schema], promote_options="permissive")
+            table = table.cast(pa.schema([unified.field(n) for n in table.column_names]))
+            self.schemas[name] = unified
+        elif table.num_rows:
+            self.schemas[name] = table.schema
+        return table
+
+
+def _outcome_schema(design: Design, run_fn: RunFn) -> pa.Schema:
+    """Id columns, swept keys (typed from all design points), declared outcome fields, status."""
+    fields = [pa.field(name, typ) for name, typ in ID_FIELDS.items()]
+    fields.append(pa.field("seed", pa.int64()))
+    for key in design.keys:
+        fields.append(pa.field(key, pa.array([p[key] for p in design.points]).type))
+    if run_fn is simulate_run:
+        fields += [pa.field(n, t) for n, t in _declared_outcome_types().items()]
+    fields += [pa.field(name, typ) for name, typ in STATUS_FIELDS.items()]
+    return pa.schema(fields)
+
+
+def _declared_outcome_types() -> dict[str, pa.DataType]:
+    """Arrow types of `aimarket.metrics.OUTCOME_FIELDS` (name → (dtype, meaning))."""
+    try:
+        from aimarket.metrics import OUTCOME_FIELDS
+    except ImportError:
+        return {}
+    aliases = {"float": "float64", "int": "int64", "str": "string", "bool": "bool"}
+    types = {}
+    for name, spec in OUTCOME_FIELDS.items():
+        dtype = spec[0] if isinstance(spec, tuple | list) else spec
+        dtype = getattr(dtype, "__name__", dtype)
+        dtype = str(dtype).lower()  # pandas' nullable "Int64" is int64 with nulls in Arrow
+        types[name] = pa.type_for_alias(aliases.get(dtype, dtype))
+    return types
+
+
+def _manifest(
+    out: Path,
+    scenario: Scenario,
+    design: Design,
+    identity: Mapping[str, object],
+    n_runs: int,
+    session: Mapping[str, object],
+) -> dict[str, object]:
+    return {
+        "format": 1,
+        "kind": "batch",
+        "name": out.name,
+        "status": "running",
+        "started": session["started"],
+        "finished": None,
+        "identity": dict(identity),
+        "root_seed": identity["root_seed"],
+        "seed_scheme": "SeedSequence(root_seed, spawn_key=(0, replication))"
+        ".generate_state(1, uint64)[0] >> 1; designs: spawn_key=(1,)",
+        "replications": identity["replications"],
+        "ticks": identity["ticks"] or scenario.ticks,
+        "runs": n_runs,
+        "counts": {"runs": n_runs, "ok": 0, "failed": 0},
+        "design": design.describe(),
+        "scenario": {
+            "name": scenario.name,
+            "content_hash": scenario.content_hash,
+            "data": scenario.data,
+        },
+        "versions": _versions(),
+        "git": _git_state(),
+        "sessions": [dict(session)],
+    }
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "aimarket": __version__}
+    for dist in (*DEPENDENCIES, "dask", "distributed"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[dist] = metadata.version(dist)
+    return found
+
+
+def _git_state() -> dict[str, object] | None:
+    """Commit of the source tree aimarket runs from, and whether it has local changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(dirty)}
+
+
+@contextlib.contextmanager
+def _open_executor(
+    kind: str, jobs: int, scheduler: str | None, run_fn: RunFn
+) -> Iterator[cf.Executor | None]:
+    """None for serial work, else an executor that is shut down (pending work cancelled) on exit."""
+    if kind == "dask":
+        with _dask_executor(jobs, scheduler) as pool:
+            yield pool
+        return
+    if scheduler is not None:
+        raise UserError("--scheduler needs --executor dask")
+    if kind == "serial" or jobs == 1:
+        yield None
+        return
+    pool = cf.ProcessPoolExecutor(jobs, mp_context=_mp_context(run_fn))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _mp_context(run_fn: RunFn) -> multiprocessing.context.BaseContext:
+    """Forkserver (modules preloaded once, safe with threads) where available, else spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["aimarket.batch", "aimarket.simulation", run_fn.__module__])
+    return ctx
+
+
+@contextlib.contextmanager
+def _dask_executor(jobs: int, scheduler: str | None) -> Iterator[cf.Executor]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:
+        raise UserError("--executor dask needs Dask: pip install 'aimarket[dask]'") from err
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            cluster = LocalCluster(
+                n_workers=jobs, threads_per_worker=1, dashboard_address=":0", silence_logs=40
+            )
+            stack.enter_context(cluster)
+            scheduler = cluster.scheduler_address
+        try:
+            client = stack.enter_context(Client(scheduler, timeout="10s"))
+        except (OSError, TimeoutError) as err:
+            raise UserError(f"--scheduler {scheduler}: cannot connect ({err})") from err
+        yield client.get_executor(pure=False)
+
+
+def _progress(total: int, initial: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        disable=not enabled,
+        file=sys.stderr,
+        unit="run",
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """Add the `aimarket batch` subcommand."""
+    p = sub.add_parser(
+        "batch",
+        help="run a scenario many times over a design into a run store",
+        description="Run SCENARIO over a design × replications into a resumable run store.",
+    )
+    p.add_argument("scenario", help="scenario file or name in scenarios/")
+    p.add_argument("-r", "--replications", type=int, default=1, help="runs per design point")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed override")
+    p.add_argument(
+        "--sweep", action="append", default=[], metavar="KEY=V1,V2", help="grid values of a key"
+    )
+    p.add_argument("--design", choices=designs.KINDS, help="grid (default) or sampled design")
+    p.add_argument("--samples", type=int, help="LHS points or Sobol base samples (power of 2)")
+    p.add_argument(
+        "--range", action="append", default=[], metavar="KEY=LOW:HIGH", help="sampled range"
+    )
+    p.add_argument("--seed", type=int, help="root seed (default: fresh, or the resumed batch's)")
+    p.add_argument("--ticks", type=int, help="months per run (default: the scenario's)")
+    p.add_argument("-j", "--jobs", type=int, default=_default_jobs(), help="parallel workers")
+    p.add_argument("--executor", choices=EXECUTORS, default="process")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--chunk-size", type=int, help="runs per task (default: automatic)")
+    p.add_argument("-o", "--out", type=Path, help="run store folder (default: runs/NAME-TIME)")
+    p.add_argument("--resume", action="store_true", help="continue the batch in --out")
+    p.add_argument("--keep-timeseries", action="store_true", help="store per-tick rows")
+    p.set_defaults(func=_cli)
+
+
+def _cli(args: argparse.Namespace) -> int:
+    from aimarket.scenario import load_scenario
+
+    overrides = dict(_split_set(s) for s in args.set)
+    scenario = load_scenario(args.scenario, overrides or None)
+    if args.resume and args.out is None:
+        raise UserError("--resume needs --out (the folder of the batch to continue)")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("runs") / f"{scenario.name}-{stamp}"
+    seed = resume_seed(out, args.seed) if args.resume else args.seed
+    seed = new_root_seed() if seed is None else seed
+    design = plan_design(
+        scenario,
+        sweeps=dict(designs.parse_sweep(s) for s in args.sweep),
+        ranges=dict(designs.parse_range(r) for r in args.range),
+        kind=args.design,
+        samples=args.samples,
+        root_seed=seed,
+    )
+    try:
+        summary = run_batch(
+            scenario,
+            out,
+            design=design,
+            replications=args.replications,
+            root_seed=seed,
+            ticks=args.ticks,
+            jobs=args.jobs,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            chunk_size=args.chunk_size,
+            resume=args.resume,
+            keep_timeseries=args.keep_timeseries,
+            progress=sys.stderr.isatty(),
+        )
+    except KeyboardInterrupt:
+        print(
+            f"aimarket: batch interrupted; continue it with --resume --out {out}", file=sys.stderr
+        )
+        raise
+    rate = summary.ran / summary.seconds if summary.seconds else 0.0
+    print(
+        f"{summary.runs} runs ({summary.ok} ok, {summary.failed} failed); ran {summary.ran} "
+        f"in {summary.seconds:.1f} s ({rate:.1f} runs/s)"
+    )
+    print(f"results: {out}/ (manifest.json, outcomes/, events/)")
+    if summary.failed:
+        print(
+            f"aimarket: {summary.failed} runs failed: see the status, error and traceback "
+            f"columns of {out}/outcomes/",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _split_set(arg: str) -> tuple[str, object]:
+    key, sep, value = arg.partition("=")
+    if not sep or not key.strip():
+        raise UserError(f"--set {arg!r}: expected KEY=VALUE")
+    return key.strip(), value.strip()
