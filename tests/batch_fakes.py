@@ -66,3 +66,8 @@ def slow_run(data: dict, seed: int, ticks: int | None) -> tuple[dict, list[dict]
 
 
 SCENARIO = FakeScenario({"a": 1.0, "b": 0.5, "c": 3})
+
+
+def constant_run(data: dict, seed: int, ticks: int | None) -> tuple[dict, list[dict], list[dict]]:
+    """A run of any scenario: the outcome is the seed modulo 7."""
+    return {"x": seed % 7}, [], []
