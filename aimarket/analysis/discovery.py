@@ -91,11 +91,13 @@ def prim(
 
 
 def choose_box(trajectory: pd.DataFrame, min_coverage: float = 0.5) -> pd.Series:
-    """The densest box whose coverage is at least `min_coverage` (else the first box)."""
+    """The box with the best balance of coverage and density (their harmonic mean), among boxes
+    covering at least `min_coverage` of the event runs."""
     ok = trajectory[trajectory["coverage"] >= min_coverage]
     if ok.empty:
         return trajectory.iloc[0]
-    return ok.sort_values(["density", "coverage"], ascending=False).iloc[0]
+    f1 = 2 * ok["coverage"] * ok["density"] / (ok["coverage"] + ok["density"])
+    return ok.loc[f1.idxmax()]
 
 
 def box_rules(box: pd.Series, outcomes: pd.DataFrame, keys: Sequence[str]) -> list[str]:

@@ -8,8 +8,10 @@ the two sides share; pairs where either run failed are counted, not silently dro
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from aimarket.analysis.distributions import numeric
@@ -93,17 +95,34 @@ def compare(
     return pd.DataFrame(rows)
 
 
+def _parse(value: object) -> object:
+    """A command-line value as TOML would read it (`"3"` → 3, `"true"` → True)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+
+
+def _equals(col: pd.Series, value: object) -> pd.Series:
+    value = _parse(value)
+    if pd.api.types.is_bool_dtype(col) or isinstance(value, bool):
+        return col.astype(str).str.lower() == str(value).lower()
+    if pd.api.types.is_numeric_dtype(col) and isinstance(value, int | float):
+        return pd.Series(np.isclose(col.astype(float), float(value)), index=col.index)
+    return col.astype(str) == str(value)
+
+
 def split_setting(
     outcomes: pd.DataFrame, key: str, a_value: object, b_value: object
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Runs of one batch with `key` equal to `a_value` and to `b_value` (compared as text)."""
+    """Runs of one batch with `key` equal to `a_value` and to `b_value` (text parsed as TOML)."""
     if key not in outcomes:
         raise UserError(f"unknown key {key!r} in this run store")
-    text = outcomes[key].astype(str)
-    a, b = outcomes[text == str(a_value)], outcomes[text == str(b_value)]
+    a, b = (outcomes[_equals(outcomes[key], v)] for v in (a_value, b_value))
     if a.empty or b.empty:
-        values = ", ".join(sorted(text.unique())[:10])
-        raise UserError(
-            f"{key}: no runs with value {a_value if a.empty else b_value} (values: {values})"
-        )
+        values = ", ".join(sorted(outcomes[key].astype(str).unique())[:10])
+        missing = a_value if a.empty else b_value
+        raise UserError(f"{key}: no runs with value {missing} (values: {values})")
     return a, b

@@ -149,7 +149,11 @@ def _errorbar_panels(table: pd.DataFrame, panel: str, x: str, ylabel: str) -> Fi
         sub = table[table[panel] == name]
         pos = np.arange(len(sub))
         ax.errorbar(
-            pos, sub["p"], yerr=[sub["p"] - sub["lo"], sub["hi"] - sub["p"]], fmt="o", capsize=4
+            pos,
+            sub["p"],
+            yerr=np.clip([sub["p"] - sub["lo"], sub["hi"] - sub["p"]], 0, None),
+            fmt="o",
+            capsize=4,
         )
         ax.set_xticks(pos, sub[x].astype(str), rotation=30, ha="right", fontsize="small")
         ax.set_ylim(-0.02, 1.02)
@@ -279,8 +283,8 @@ def discovery_section(ctx: Context) -> Section:
         "Scenario discovery",
         "Which parameter box leads to the event. PRIM peels the "
         "parameter space; each dot is a box: coverage = share of all event runs inside "
-        "it, density = share of its runs with the event. The CART table lists tree "
-        "leaves as rules, densest first.",
+        "it, density = share of its runs with the event; the circled box balances both "
+        "(best harmonic mean). The CART table lists tree leaves as rules, densest first.",
     )
     if len(ctx.keys) < 1:
         raise Skipped("no swept parameter")
@@ -344,7 +348,13 @@ def _effects_figure(table: pd.DataFrame) -> Figure:
     ax.errorbar(
         table["diff"] / scale,
         pos,
-        xerr=[(table["diff"] - table["lo"]) / scale, (table["hi"] - table["diff"]) / scale],
+        xerr=np.clip(
+            np.nan_to_num(
+                [(table["diff"] - table["lo"]) / scale, (table["hi"] - table["diff"]) / scale]
+            ),
+            0,
+            None,
+        ),
         fmt="o",
         capsize=3,
     )

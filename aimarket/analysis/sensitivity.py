@@ -69,14 +69,22 @@ def design_means(outcomes: pd.DataFrame, names: Sequence[str], fields: Sequence[
     return X, Y.reindex(X.index)
 
 
-def _second_order(design: dict, n_points: int, d: int) -> bool:
+def _second_order(design: dict, X: np.ndarray) -> bool:
+    """Whether the Saltelli sample `X` includes second-order rows (manifest flag, else layout).
+
+    Without the flag, the layout decides: in a first-order block (A, AB_1..AB_D, B) row 1 takes
+    column 0 from B (row D+1); in a second-order block row D+1 is BA_1 instead.
+    """
     if "calc_second_order" in design:
         return bool(design["calc_second_order"])
-    if n_points % (2 * d + 2) == 0:
-        return True
-    if n_points % (d + 2) == 0:
-        return False
-    raise Skipped(f"{n_points} design points is not a Saltelli sample of {d} parameters")
+    n, d = X.shape
+    fits_first, fits_second = n % (d + 2) == 0, n % (2 * d + 2) == 0
+    if fits_first and fits_second:
+        first_layout = X[1, 0] == X[d + 1, 0] and np.array_equal(X[1, 1:], X[0, 1:])
+        return not first_layout
+    if fits_first or fits_second:
+        return fits_second
+    raise Skipped(f"{n} design points is not a Saltelli sample of {d} parameters")
 
 
 def _method(kind: str) -> tuple[str, tuple[str, ...]]:
@@ -98,7 +106,7 @@ def _method(kind: str) -> tuple[str, tuple[str, ...]]:
 
 def _analyze(kind: str, problem: dict, design: dict, X: pd.DataFrame, y: np.ndarray, seed: int):
     if kind in SOBOL_KINDS:
-        second = _second_order(design, len(y), problem["num_vars"])
+        second = _second_order(design, X.to_numpy(float))
         return sobol.analyze(problem, y, calc_second_order=second, seed=seed)
     if kind == "morris":
         levels = int(design.get("num_levels", 4))

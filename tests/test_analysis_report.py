@@ -1,0 +1,194 @@
+"""Report and CLI on a synthetic run store written with pandas to the documented layout."""
+
+import argparse
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aimarket.analysis import load_run
+from aimarket.analysis.cli import register_cli
+from aimarket.analysis.report import analyse, build_report
+from aimarket.errors import UserError
+
+HHI = "regulators.US.hhi_high"
+DEAL = "deals.amazon_openai.enabled"
+
+
+def write_store(root, keep_timeseries=True, reps=30):
+    """A 3 × 2 grid × `reps` replications with CRN seeds, two failed runs, known effects."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for point, (hhi, deal) in enumerate((h, d) for h in (1500, 2500, 3500) for d in (False, True)):
+        for r in range(reps):
+            run_id = point * reps + r
+            p_mono = 1 / (1 + np.exp(-((hhi - 2500) / 500 + (1.0 if deal else -1.0))))
+            brk = rng.exponential(20 if deal else 40)
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "design_point": point,
+                    "replication": r,
+                    "seed": 100 + r,
+                    HHI: hhi,
+                    DEAL: deal,
+                    "hhi_cloud_final": 2000 + hhi / 2 + rng.normal(0, 200),
+                    "hhi_models_final": 1800 + rng.normal(0, 300),
+                    "hhi_chips_final": 6000 + rng.normal(0, 500),
+                    "circular_revenue_share": rng.beta(2, 5),
+                    "consumer_surplus": 300 - (50 if deal else 0) + rng.normal(0, 20),
+                    "exclusive_deals": 3,
+                    "exclusivity_breakdowns": int(brk < 36),
+                    "first_breakdown_tick": int(brk) if brk < 36 else None,
+                    "first_breakdown_cause": rng.choice(["capacity_shortfall", "regulator_remedy"])
+                    if brk < 36
+                    else None,
+                    "monopoly_like": bool(rng.random() < p_mono),
+                    "regime": "monopoly-like" if rng.random() < p_mono else "competitive",
+                    "ticks": 36,
+                    "status": "ok",
+                    "error": None,
+                }
+            )
+    out = pd.DataFrame(rows)
+    out["monopoly_like"] = out["monopoly_like"].astype(object)
+    failed = out["run_id"].isin([5, 77])
+    out["status"] = np.where(failed, "failed", "ok")
+    out["error"] = pd.Series(
+        np.where(failed, "Traceback...\nRuntimeError: boom", None), dtype=object
+    )
+    out.loc[failed, ["hhi_cloud_final", "consumer_surplus", "monopoly_like"]] = None
+    (root / "outcomes").mkdir(parents=True)
+    out.to_parquet(root / "outcomes" / "part-00000.parquet")
+    (root / "events").mkdir()
+    pd.DataFrame(
+        {
+            "tick": [1, 2],
+            "date": ["2025-02", "2025-03"],
+            "kind": ["deal", "breakdown"],
+            "deal_id": ["d1", "d1"],
+            "agent": ["AWS", "AWS"],
+            "counterparty": ["OpenAI"] * 2,
+            "cause": [None, "capacity_shortfall"],
+            "value": [1.0, 0.0],
+            "run_id": [0, 0],
+        }
+    ).to_parquet(root / "events" / "part-00000.parquet")
+    if keep_timeseries:
+        ts = pd.DataFrame(
+            [
+                {
+                    "run_id": rid,
+                    "tick": t,
+                    "hhi_cloud": 2000 + 30 * t + rng.normal(0, 50),
+                    "hhi_models": 1800.0,
+                    "open_share": 0.3,
+                }
+                for rid in out["run_id"]
+                for t in range(36)
+            ]
+        )
+        (root / "timeseries").mkdir()
+        ts.to_parquet(root / "timeseries" / "part-00000.parquet")
+    design = {
+        "kind": "grid",
+        "keys": [HHI, DEAL],
+        "grid": {HHI: [1500, 2500, 3500], DEAL: [False, True]},
+        "replications": reps,
+    }
+    manifest = {
+        "name": root.name,
+        "root_seed": 1,
+        "design": design,
+        "replications": reps,
+        "scenario": {"name": "baseline", "content_hash": "ab" * 32},
+    }
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    return root
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return write_store(tmp_path_factory.mktemp("runs") / "synthetic")
+
+
+def test_report_is_self_contained_with_figures_and_tables(store, tmp_path):
+    path = build_report(store, tmp_path / "out" / "report.html", strict=True)
+    text = path.read_text()
+    images = re.findall(r"<img src='([^']+)'", text)
+    assert len(images) >= 10
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    assert not re.search(r"(src|href)=['\"]?(https?:)?//", text)
+    assert "<script" not in text
+    tables = path.parent / "report_tables"
+    for name in (
+        "overview",
+        "failures",
+        "outcome_summary",
+        "event_probabilities",
+        "survival_medians",
+        "phase_monopoly_like",
+        f"paired_{DEAL}",
+        "timeseries_envelopes",
+        "prim_monopoly_like",
+    ):
+        assert (tables / f"{name}.csv").is_file(), name
+    failures = pd.read_csv(tables / "failures.csv")
+    assert failures["failed"].sum() == 2
+    assert "could not be computed" not in text
+
+
+def test_sections_degrade_to_notes_when_columns_are_missing(tmp_path):
+    root = write_store(tmp_path / "thin", keep_timeseries=False, reps=4)
+    run = load_run(root)
+    run.outcomes = run.outcomes.drop(columns=["regime", "first_breakdown_cause"])
+    sections = {s.title: s for s in analyse(run, strict=True)}
+    notes = " ".join(n for s in sections.values() for n in s.notes)
+    assert "no time series" in notes and "regime shares skipped" in notes
+    assert "design kind 'grid'" in notes  # no Sobol on a grid: a note, not a crash
+
+
+def test_paired_counterfactual_detects_the_deal_effect(store, tmp_path):
+    build_report(store, tmp_path / "r.html", strict=True)
+    table = pd.read_csv(tmp_path / "r_tables" / f"paired_{DEAL}.csv").set_index("outcome")
+    row = table.loc["consumer_surplus"]
+    assert row["design"] == "paired (CRN)" and row["lo"] < -50 < row["hi"] and row["hi"] < 0
+
+
+def _run_cli(argv):
+    parser = argparse.ArgumentParser()
+    register_cli(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_analyze_compare_and_user_errors(store, tmp_path, capsys):
+    assert _run_cli(["analyze", str(store), "--report", str(tmp_path / "a.html"), "--by", HHI]) == 0
+    assert (tmp_path / "a.html").is_file()
+    assert (
+        _run_cli(
+            [
+                "compare",
+                str(store),
+                "--key",
+                DEAL,
+                "--values",
+                "false",
+                "true",
+                "--csv",
+                str(tmp_path / "c.csv"),
+            ]
+        )
+        == 0
+    )
+    assert "Wilcoxon signed-rank" in capsys.readouterr().out
+    assert _run_cli(["compare", str(store), str(store)]) == 0
+    with pytest.raises(UserError, match="no such run folder"):
+        _run_cli(["analyze", str(tmp_path / "missing")])
+    with pytest.raises(UserError, match="unknown --by key"):
+        _run_cli(["analyze", str(store), "--report", str(tmp_path / "b.html"), "--by", "nope"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match="no outcomes"):
+        _run_cli(["analyze", str(tmp_path / "empty")])
