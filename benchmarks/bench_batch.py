@@ -19,6 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import mesa
+
+from aimarket.model import AIMarket
+
 
 def case_pure(scenario: str, runs: int, ticks: int, jobs: int) -> dict:
     """Sum of the wall times of `simulate` alone (scenario built once, no batch machinery)."""
@@ -53,17 +57,13 @@ def case_batch(scenario: str, runs: int, ticks: int, jobs: int) -> dict:
 
 def case_mesa(scenario: str, runs: int, ticks: int, jobs: int) -> dict:
     """The same runs through `mesa.batch_run` (one iteration per run, last step collected)."""
-    import mesa
-
     from aimarket.batch import run_seed
-    from aimarket.model import AIMarket
     from aimarket.scenario import load_scenario
 
-    sc = load_scenario(scenario)
     start = time.perf_counter()
     rows = mesa.batch_run(
-        AIMarket,
-        parameters={"scenario": sc},
+        CollectedMarket,
+        parameters={"scenario": load_scenario(scenario)},
         number_processes=jobs,
         iterations=runs,
         max_steps=ticks,
@@ -72,6 +72,14 @@ def case_mesa(scenario: str, runs: int, ticks: int, jobs: int) -> dict:
         rng=[run_seed(0, i) for i in range(runs)],
     )
     return {"seconds": time.perf_counter() - start, "rows": len(rows)}
+
+
+class CollectedMarket(AIMarket):
+    """`AIMarket` with the `DataCollector` that `mesa.batch_run` requires (month reporter)."""
+
+    def __init__(self, scenario: object, rng: object = None) -> None:
+        super().__init__(scenario, rng=rng)
+        self.datacollector = mesa.DataCollector(model_reporters={"tick": "tick"})
 
 
 CASES = {"pure": case_pure, "batch": case_batch, "mesa": case_mesa}
