@@ -15,8 +15,9 @@ Register = Callable[[argparse._SubParsersAction], None]
 def _registrations() -> list[Register]:
     """Subcommand registrations, one per owning module (imported lazily to keep start-up fast)."""
     from aimarket import batch, simulation
+    from aimarket.analysis import cli as analysis_cli
 
-    return [simulation.register_cli, batch.register_cli]
+    return [simulation.register_cli, batch.register_cli, analysis_cli.register_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -83,7 +83,7 @@ def rank_keys(outcomes: pd.DataFrame, keys: Sequence[str], flag: pd.Series) -> l
 
 
 def _tick_labels(values: np.ndarray) -> list[str]:
-    return [f"{v:.3g}" for v in values]
+    return [f"{v:.4g}" for v in values]
 
 
 def plot_phase(table: pd.DataFrame, x: str, y: str, event: str) -> Figure:

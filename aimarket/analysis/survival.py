@@ -143,7 +143,7 @@ def plot_survival(curves: pd.DataFrame, horizon: float | None = None) -> Figure:
         ax.fill_between(times, km["lo"], km["hi"], step="post", color=colour, alpha=0.2)
     ax.axhline(0.5, color="grey", ls=":", lw=1)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("tick")
+    ax.set_xlabel("tick (month)")
     ax.set_ylabel("P(no exclusivity breakdown yet)")
     if curves["setting"].nunique() > 1:
         ax.legend(fontsize="small", title="setting")

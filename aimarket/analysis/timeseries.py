@@ -50,7 +50,7 @@ def plot_envelopes(table: pd.DataFrame) -> Figure:
             ax.fill_between(sub["tick"], sub["q25"], sub["q75"], color=c, alpha=0.3, lw=0)
             ax.plot(sub["tick"], sub["q50"], color=c, label=str(g))
         ax.set_title(field, fontsize="small")
-        ax.set_xlabel("tick")
+        ax.set_xlabel("tick (month)")
     if len(settings) > 1:
         axes[0].legend(fontsize="x-small")
     return fig

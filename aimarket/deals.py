@@ -1,0 +1,143 @@
+"""Deals and offers: terms, exclusivity clauses, lifecycle and the event log.
+
+A deal moves through ``proposed -> under_review -> active -> broken | expired`` or ends
+``blocked`` / ``rejected``. A renegotiation (exclusivity loosened) keeps the deal active and is
+logged. Every transition is an event with a cause, so breakdowns can be counted by cause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Exclusivity(StrEnum):
+    """How a deal restricts where the target buys compute (or chips)."""
+
+    NONE = "none"  # the target buys anywhere
+    ROFR = "rofr"  # right of first refusal: the investor's free capacity first, then anywhere
+    EXCLUSIVE = "exclusive"  # only from the investor
+
+
+class Status(StrEnum):
+    PROPOSED = "proposed"
+    UNDER_REVIEW = "under_review"
+    ACTIVE = "active"
+    BROKEN = "broken"
+    EXPIRED = "expired"
+    BLOCKED = "blocked"
+    REJECTED = "rejected"
+
+
+class Cause(StrEnum):
+    """Why a deal changed state."""
+
+    CAPACITY_SHORTFALL = "capacity_shortfall"
+    BETTER_OUTSIDE_OFFER = "better_outside_offer"
+    REGULATOR_REMEDY = "regulator_remedy"
+    REGULATOR_BLOCK = "regulator_block"
+    STRATEGY_CHOICE = "strategy_choice"
+    LAB_DISTRESS = "lab_distress"
+    EXPIRY = "expiry"
+    SIGNED = "signed"
+    CLEARED = "cleared"
+
+
+class Kind(StrEnum):
+    INVESTMENT = "investment"  # equity (and optional credits, compute commitment, exclusivity)
+    COMPUTE = "compute"  # a compute contract without equity
+    CHIP_SUPPLY = "chip_supply"  # reserved chip volume per month at a fixed price
+
+
+@dataclass(slots=True)
+class Terms:
+    """What the investor (or seller) and the target agree. Units in the field comments."""
+
+    amount_bn: float = 0.0  # USD bn of equity investment paid at closing
+    credit_share: float = 0.0  # fraction of amount_bn paid as credits on the investor's product
+    exclusivity: Exclusivity = Exclusivity.NONE
+    duration_months: int = 48  # months from activation to expiry
+    exit_penalty_bn: float = 0.0  # USD bn the target pays the investor to break the deal early
+    commit_gw: float = 0.0  # eff-GW of compute (or GW of chips) per month, take-or-pay
+    commit_price: float | None = None  # USD bn per eff-GW-month (chips: per GW); None = list price
+    inhouse_chip_share: float = 0.0  # fraction of committed compute run on the investor's own chips
+    stake: float | None = None  # fraction of the target acquired; None = amount / post-money value
+
+
+@dataclass(slots=True)
+class Deal:
+    """One agreement between an investor/seller and a target."""
+
+    id: str
+    kind: Kind
+    investor: str
+    target: str
+    terms: Terms
+    status: Status = Status.PROPOSED
+    signed_tick: int = 0
+    start_tick: int | None = None
+    end_tick: int | None = None
+    stake_acquired: float = 0.0
+    loosen_requested: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.status is Status.ACTIVE
+
+    @property
+    def restricts(self) -> bool:
+        """True while an exclusive or right-of-first-refusal clause is in force."""
+        return self.active and self.terms.exclusivity is not Exclusivity.NONE
+
+
+@dataclass(slots=True)
+class Offer:
+    """A proposed deal waiting for the target's answer this tick."""
+
+    deal: Deal
+    expires_tick: int
+
+
+EVENT_FIELDS: dict[str, str] = {
+    "tick": "month index from the scenario start (0 = first month)",
+    "date": "calendar month YYYY-MM",
+    "kind": "event type (proposed, under_review, active, renegotiated, broken, expired, "
+    "blocked, rejected, breakdown, investigation_opened, investigation_remedy, bankrupt)",
+    "deal_id": "deal concerned, '' for market-level events",
+    "agent": "agent that acted or the deal's investor",
+    "counterparty": "the other party ('' if none)",
+    "cause": "why (see aimarket.deals.Cause)",
+    "value": "USD bn involved, or the HHI for regulator events",
+}
+
+
+@dataclass
+class EventLog:
+    """Rows of ``EVENT_FIELDS``; dates come from the model's calendar."""
+
+    date_of: callable
+    rows: list[dict] = field(default_factory=list)
+
+    def add(
+        self,
+        tick: int,
+        kind: str,
+        *,
+        deal_id: str = "",
+        agent: str = "",
+        counterparty: str = "",
+        cause: str = "",
+        value: float = 0.0,
+    ) -> None:
+        self.rows.append(
+            {
+                "tick": tick,
+                "date": self.date_of(tick),
+                "kind": kind,
+                "deal_id": deal_id,
+                "agent": agent,
+                "counterparty": counterparty,
+                "cause": str(cause),
+                "value": float(value),
+            }
+        )

@@ -1,0 +1,98 @@
+"""Market-clearing mechanisms, as pure array functions (documented in docs/ODD.md).
+
+- ``allocate``: capacity-constrained allocation of buyers' demand over the sellers each buyer may
+  use. Used by the compute spot market (labs and non-lab buyers over clouds) and the chip market
+  (clouds over chipmakers). Linear in the number of (buyer, seller) pairs.
+- ``model_choice``: multinomial-logit choice of end users among closed models, the best open-weight
+  model and using no model; returns usage shares and the log-sum (consumer surplus).
+- ``valuation``: a lab's pre-money valuation from revenue and capability lead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def softmax(u: np.ndarray) -> np.ndarray:
+    """Logit choice probabilities of utilities ``u`` (numerically stable)."""
+    e = np.exp(u - u.max())
+    return e / e.sum()
+
+
+def allocate(
+    capacity: np.ndarray,
+    demand: np.ndarray,
+    pair_buyer: np.ndarray,
+    pair_seller: np.ndarray,
+    pair_weight: np.ndarray,
+    pair_first: np.ndarray | None = None,
+    rounds: int = 4,
+) -> np.ndarray:
+    """Allocate ``demand`` (per buyer) over sellers' ``capacity``; returns the amount per pair.
+
+    Each round a buyer spreads its unmet demand over its allowed sellers that still have spare
+    capacity, in proportion to ``pair_weight``; an oversubscribed seller serves every request
+    pro rata. Pairs flagged ``pair_first`` (a right of first refusal) are served in a round of
+    their own before the others. Unmet demand after the last round stays unmet.
+    """
+    cap = capacity.astype(float).copy()
+    left = demand.astype(float).copy()
+    alloc = np.zeros(len(pair_buyer))
+    n_buyers, n_sellers = len(demand), len(capacity)
+    first = np.zeros(len(pair_buyer), bool) if pair_first is None else pair_first
+    buyers_with_first = np.bincount(pair_buyer[first], minlength=n_buyers) > 0
+    stages = [first | ~buyers_with_first[pair_buyer]] if first.any() else []
+    stages += [np.ones(len(pair_buyer), bool)] * rounds
+    for usable in stages:
+        open_pair = usable & (cap[pair_seller] > 1e-12) & (left[pair_buyer] > 1e-12)
+        if not open_pair.any():
+            break
+        w = np.where(open_pair, pair_weight, 0.0)
+        wsum = np.bincount(pair_buyer, w, minlength=n_buyers)
+        share = np.divide(w, wsum[pair_buyer], out=np.zeros_like(w), where=wsum[pair_buyer] > 0)
+        request = share * left[pair_buyer]
+        asked = np.bincount(pair_seller, request, minlength=n_sellers)
+        fill = np.divide(cap, asked, out=np.ones_like(cap), where=asked > cap)
+        got = request * np.minimum(fill, 1.0)[pair_seller]
+        alloc += got
+        cap -= np.bincount(pair_seller, got, minlength=n_sellers)
+        left -= np.bincount(pair_buyer, got, minlength=n_buyers)
+    return alloc
+
+
+def model_choice(
+    capability: np.ndarray,
+    price: np.ndarray,
+    open_capability: float,
+    open_price: float,
+    no_ai_utility: float,
+    capability_weight: float,
+    price_sensitivity: float,
+) -> tuple[np.ndarray, float, float]:
+    """Logit usage shares of closed models, the open-weight share and the log-sum.
+
+    Utility of model j is ``capability_weight * k_j - price_sensitivity * p_j`` with capability
+    ``k`` in OOM and price ``p`` in units of the reference serving cost; the open-weight model is
+    priced at its self-hosting cost; "no model" has a fixed utility. The log-sum is relative to
+    "no model", in utility units (convert with the money value of one utility unit).
+    """
+    u_labs = capability_weight * capability - price_sensitivity * price
+    u_open = capability_weight * open_capability - price_sensitivity * open_price
+    u = np.concatenate([u_labs, [u_open, no_ai_utility]])
+    shares = softmax(u)
+    top = u.max()
+    logsum = top + np.log(np.exp(u - top).sum()) - no_ai_utility
+    return shares[:-2], float(shares[-2]), float(logsum)
+
+
+def valuation(
+    annual_revenue_bn: np.ndarray,
+    capability: np.ndarray,
+    open_capability: float,
+    revenue_multiple: float,
+    value_per_oom_bn: float,
+    floor_bn: float,
+) -> np.ndarray:
+    """Pre-money valuation (USD bn): revenue multiple plus the value of the capability lead."""
+    lead = np.maximum(capability - open_capability, 0.0)
+    return np.maximum(revenue_multiple * annual_revenue_bn + value_per_oom_bn * lead, floor_bn)

@@ -1,0 +1,170 @@
+"""Concentration, blocs, consumer surplus and the per-run outcome record.
+
+Layers: ``cloud`` (shares of AI compute revenue among clouds), ``models`` (shares of model usage;
+open-weight usage is an atomistic fringe that adds nothing to the HHI) and ``chips`` (shares of
+accelerator GW delivered over the last 12 months, own chips counted for the cloud that made them).
+A *bloc* is a connected group of firms tied by controlling stakes or exclusive clauses; bloc
+shares are the sums of their members' shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import networkx as nx
+import numpy as np
+
+LAYERS = ("cloud", "models", "chips")
+REGIMES = ("competitive", "exclusive-blocs", "monopoly-like", "open-dominant")
+
+
+def hhi(shares: Iterable[float]) -> float:
+    """Herfindahl–Hirschman index in points (0–10,000) of shares given as fractions."""
+    s = np.fromiter(shares, float)
+    return float(10_000.0 * np.sum(s * s))
+
+
+def normalise(values: Mapping[str, float]) -> dict[str, float]:
+    """Shares (fractions summing to 1) of non-negative values; all zero if the total is zero."""
+    total = sum(values.values())
+    return {k: (v / total if total > 0 else 0.0) for k, v in values.items()}
+
+
+def bloc_map(firms: Iterable[str], ties: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Firm -> bloc label (the alphabetically first member) from tie edges."""
+    graph = nx.Graph()
+    graph.add_nodes_from(firms)
+    graph.add_edges_from(ties)
+    out = {}
+    for component in nx.connected_components(graph):
+        label = min(component)
+        out.update(dict.fromkeys(component, label))
+    return out
+
+
+def bloc_shares(shares: Mapping[str, float], bloc_of: Mapping[str, str]) -> dict[str, float]:
+    """Shares summed over the members of each bloc."""
+    out: dict[str, float] = {}
+    for firm, share in shares.items():
+        label = bloc_of.get(firm, firm)
+        out[label] = out.get(label, 0.0) + share
+    return out
+
+
+TIMESERIES_FIELDS: dict[str, tuple[str, str]] = {
+    "tick": ("int64", "month index from the start"),
+    "date": ("string", "calendar month YYYY-MM"),
+    **{f"hhi_{layer}": ("float64", f"[HHI points] firm-level HHI of the {layer} layer") for layer in LAYERS},
+    **{f"bloc_hhi_{layer}": ("float64", f"[HHI points] bloc-level HHI of the {layer} layer") for layer in LAYERS},
+    **{
+        f"top_bloc_share_{layer}": ("float64", f"[fraction] largest bloc's share of the {layer} layer")
+        for layer in LAYERS
+    },
+    "circular_revenue_share": ("float64", "[fraction] cloud revenue paid with the cloud's own credits"),
+    "active_exclusive": ("int64", "[count] deals with an exclusive clause in force"),
+    "mean_providers": ("float64", "[count] mean number of clouds labs bought compute from"),
+    "compute_price": ("float64", "[USD bn/eff-GW-month] capacity-weighted mean compute price"),
+    "chip_price": ("float64", "[USD bn/GW] supply-weighted mean merchant chip price"),
+    "frontier_capability": ("float64", "[OOM] best closed-model capability"),
+    "open_gap_months": ("float64", "[months] lag of the best open-weight model"),
+    "open_share": ("float64", "[fraction] open-weight share of model usage"),
+    "consumer_surplus": ("float64", "[USD bn/month] end users' surplus (logit log-sum)"),
+    "regulator_actions": ("int64", "[count] verdicts and investigation steps this month"),
+    "shortfall_share": ("float64", "[fraction] labs' unmet share of desired compute"),
+    "capacity_eff_gw": ("float64", "[eff-GW] installed cloud compute"),
+    "usage_units": ("float64", "[usage units/month] potential model usage"),
+}
+
+OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
+    **{f"hhi_{layer}_final": ("float64", f"[HHI points] firm HHI of {layer}, last month") for layer in LAYERS},
+    **{f"bloc_hhi_{layer}_final": ("float64", f"[HHI points] bloc HHI of {layer}, last month") for layer in LAYERS},
+    **{
+        f"top_bloc_share_{layer}_final": ("float64", f"[fraction] top bloc share of {layer}, last month")
+        for layer in LAYERS
+    },
+    "exclusive_deals": ("int64", "[count] deals whose exclusive or ROFR clause was ever in force"),
+    "exclusivity_breakdowns": ("int64", "[count] exclusivity breakdowns (see docs/ODD.md)"),
+    "first_breakdown_tick": ("Int64", "[month] first breakdown; null = none by the horizon"),
+    "first_breakdown_cause": ("string", "[-] cause of the first breakdown; null = none"),
+    "monopoly_like": ("bool", "[-] a watched layer had a dominant bloc for the sustain window"),
+    "monopoly_layer": ("string", "[-] the layer where it happened first; null = none"),
+    "monopoly_onset_tick": ("Int64", "[month] start of the first sustained dominance; null = none"),
+    "circular_revenue_share": ("float64", "[fraction] cloud revenue over the run paid with own credits"),
+    "regulator_reviews": ("int64", "[count] deal reviews completed"),
+    "regulator_blocks": ("int64", "[count] deals blocked"),
+    "regulator_remedies": ("int64", "[count] exclusivity clauses removed by regulators"),
+    "consumer_surplus": ("float64", "[USD bn] end users' surplus summed over the run"),
+    "open_share_final": ("float64", "[fraction] open-weight usage share, last month"),
+    "open_gap_months_final": ("float64", "[months] open-weight lag, last month"),
+    "frontier_capability_final": ("float64", "[OOM] frontier capability, last month"),
+    "mean_providers_final": ("float64", "[count] labs' mean number of clouds, last month"),
+    "compute_price_final": ("float64", "[USD bn/eff-GW-month] mean compute price, last month"),
+    "regime": ("string", "[-] competitive, exclusive-blocs, monopoly-like or open-dominant"),
+    "ticks": ("int64", "[months] horizon of the run"),
+}
+
+
+def sustained_onset(flags: np.ndarray, months: int) -> int | None:
+    """First index starting a run of ``months`` consecutive True values, or None."""
+    run = 0
+    for i, flag in enumerate(flags):
+        run = run + 1 if flag else 0
+        if run >= months:
+            return i - months + 1
+    return None
+
+
+def outcome_record(
+    rows: list[dict],
+    events: list[dict],
+    monopoly: Mapping,
+    regime_spec: Mapping,
+    circular_share: float,
+    exclusive_deals: int,
+    exclusive_usage_share: float,
+) -> dict:
+    """The per-run outcome record (fields ``OUTCOME_FIELDS``) from the time series and events."""
+    last = rows[-1]
+    out: dict = {f"{m}_{layer}_final": last[f"{m}_{layer}"] for m in ("hhi", "bloc_hhi", "top_bloc_share") for layer in LAYERS}
+    breakdowns = [e for e in events if e["kind"] == "breakdown"]
+    out["exclusive_deals"] = exclusive_deals
+    out["exclusivity_breakdowns"] = len(breakdowns)
+    out["first_breakdown_tick"] = breakdowns[0]["tick"] if breakdowns else None
+    out["first_breakdown_cause"] = breakdowns[0]["cause"] if breakdowns else None
+    onsets = {}
+    for layer in monopoly["layers"]:
+        flags = np.array(
+            [
+                r[f"top_bloc_share_{layer}"] >= monopoly["share_threshold"]
+                or r[f"bloc_hhi_{layer}"] >= monopoly["hhi_threshold"]
+                for r in rows
+            ]
+        )
+        onset = sustained_onset(flags, monopoly["sustain_months"])
+        if onset is not None:
+            onsets[layer] = onset
+    first = min(onsets, key=lambda k: (onsets[k], k)) if onsets else None
+    out["monopoly_like"] = first is not None
+    out["monopoly_layer"] = first
+    out["monopoly_onset_tick"] = onsets.get(first) if first else None
+    out["circular_revenue_share"] = circular_share
+    out["regulator_reviews"] = sum(e["kind"] in ("cleared", "blocked", "remedied") for e in events)
+    out["regulator_blocks"] = sum(e["kind"] == "blocked" for e in events)
+    out["regulator_remedies"] = sum(e["cause"] == "regulator_remedy" for e in events if e["kind"] in ("remedied", "breakdown"))
+    out["consumer_surplus"] = float(sum(r["consumer_surplus"] for r in rows))
+    out["open_share_final"] = last["open_share"]
+    out["open_gap_months_final"] = last["open_gap_months"]
+    out["frontier_capability_final"] = last["frontier_capability"]
+    out["mean_providers_final"] = last["mean_providers"]
+    out["compute_price_final"] = last["compute_price"]
+    if first is not None:
+        regime = "monopoly-like"
+    elif last["open_share"] >= regime_spec["open_dominant_share"]:
+        regime = "open-dominant"
+    elif exclusive_usage_share >= regime_spec["exclusive_bloc_share"]:
+        regime = "exclusive-blocs"
+    else:
+        regime = "competitive"
+    out["regime"] = regime
+    out["ticks"] = len(rows)
+    return out

@@ -1,0 +1,488 @@
+"""Scenario files: declarative TOML validated against a typed schema.
+
+A scenario names its start month and horizon, the agents of each type with their parameters and
+strategies, deals in force at the start, exogenous events and market parameters. Every field's
+description gives its unit in brackets. ``extends = "NAME"`` inherits from another scenario;
+lists of named tables (agents, deals) merge element by element on ``name``/``id``. Files never
+execute code: they are parsed with ``tomllib`` and validated, unknown keys rejected.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from aimarket.errors import UserError
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Pos = Annotated[float, Field(gt=0.0)]
+Params = dict[str, float | int | str | bool | list[str]]
+
+
+class ScenarioError(UserError):
+    """A scenario file or override is invalid: ``file: key: reason``."""
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _f(default: Any, description: str, **kw: Any) -> Any:
+    return Field(default, description=description, **kw)
+
+
+class Technology(Spec):
+    chip_efficiency_growth_per_year: float = _f(
+        1.4, "[x/yr] growth of effective compute per GW of new merchant chips", gt=1.0
+    )
+    algorithmic_halving_months: float = _f(
+        8.0, "[months] time for training compute needed for a fixed capability to halve", gt=0
+    )
+    inference_efficiency_growth_per_year: float = _f(
+        3.0, "[x/yr] fall in serving compute needed per usage unit (algorithms, serving)", ge=1.0
+    )
+    capability_decay_per_month: float = _f(
+        0.03, "[1/month] fraction of a lab's capability stock that becomes obsolete", ge=0, lt=1
+    )
+    prehistory_frontier_growth_oom_per_month: float = _f(
+        0.06, "[OOM/month] frontier capability growth assumed before the start (for open lag)", ge=0
+    )
+
+
+class Market(Spec):
+    usage_units: Pos = _f(
+        1.0, "[usage units/month] potential model usage at the start; 1 unit needs 1 eff-GW-month"
+    )
+    demand_growth_per_year: float = _f(
+        3.0, "[x/yr] growth of potential model usage", gt=0
+    )
+    capability_weight: NonNeg = _f(2.0, "[utility/OOM] users' valuation of capability (logit)")
+    price_sensitivity: Pos = _f(
+        2.0, "[utility per reference cost] price coefficient; price measured in units of the "
+        "reference serving cost per usage unit"
+    )
+    no_ai_utility: float = _f(-1.0, "[utility] value of using no model (outside good)")
+    open_serving_markup: NonNeg = _f(
+        0.3, "[fraction] cost of self-hosting an open model over the raw compute cost"
+    )
+    enterprise_compute_gw: NonNeg = _f(
+        2.0, "[eff-GW] non-lab demand for AI cloud compute at the start and at the start price"
+    )
+    enterprise_growth_per_year: float = _f(1.5, "[x/yr] growth of non-lab compute demand", gt=0)
+    enterprise_price_elasticity: NonNeg = _f(
+        1.0, "[-] constant price elasticity of non-lab compute demand"
+    )
+    cloud_price_sensitivity: NonNeg = _f(
+        4.0, "[utility per relative price] how strongly buyers split spot demand by cloud price"
+    )
+    chip_price_sensitivity: NonNeg = _f(
+        4.0, "[utility per relative price] how strongly clouds split chip orders by price/performance"
+    )
+    max_providers: int = _f(3, "[count] most clouds a lab buys spot compute from in a month", ge=1)
+    outside_capital_bn_per_month: NonNeg = _f(
+        3.0, "[USD bn/month] venture and public capital available to labs each month"
+    )
+    revenue_multiple: NonNeg = _f(25.0, "[x annual revenue] lab valuation per revenue")
+    capability_value_bn_per_oom: NonNeg = _f(
+        40.0, "[USD bn/OOM] lab valuation per order of magnitude of capability above open models"
+    )
+    min_valuation_bn: Pos = _f(1.0, "[USD bn] floor of a lab's pre-money valuation")
+    control_stake: Fraction = _f(
+        0.25, "[fraction] stake that ties target to investor in a bloc (material influence)"
+    )
+    bloc_ties: list[Literal["exclusive", "rofr"]] = _f(
+        ["exclusive"], "[-] contract clauses that tie a lab to its cloud in a bloc"
+    )
+
+
+class Monopoly(Spec):
+    layers: list[Literal["cloud", "models", "chips"]] = _f(
+        ["cloud", "models"], "[-] layers watched by the monopoly-like test"
+    )
+    share_threshold: Fraction = _f(0.5, "[fraction] top bloc share that counts as dominant")
+    hhi_threshold: float = _f(5000.0, "[HHI points] bloc HHI that counts as dominant", ge=0, le=1e4)
+    sustain_months: int = _f(12, "[months] consecutive months of dominance to be monopoly-like", ge=1)
+
+
+class Regime(Spec):
+    open_dominant_share: Fraction = _f(
+        0.5, "[fraction] open-weight usage share (of model usage) above which a run is open-dominant"
+    )
+    exclusive_bloc_share: Fraction = _f(
+        0.5, "[fraction] model usage share of labs under exclusive clauses for exclusive-blocs"
+    )
+
+
+class Agent(Spec):
+    name: str = Field(description="[-] unique agent name", min_length=1)
+    strategy: str = _f("default", "[-] registered strategy name")
+    strategy_params: Params = _f({}, "[-] parameters of the strategy (see `aimarket strategies`)")
+    cash_bn: NonNeg = _f(10.0, "[USD bn] cash at the start")
+
+
+class Hyperscaler(Agent):
+    capacity_gw: NonNeg = _f(1.0, "[GW] installed AI data-centre capacity with chips")
+    capacity_efficiency: Pos = _f(1.0, "[eff-GW/GW] effective compute per GW of the installed base")
+    pipeline_gw: NonNeg = _f(0.5, "[GW] shells under construction at the start (spread evenly)")
+    build_lead_months: int = _f(21, "[months] from ordering a data-centre shell to it being ready", ge=1)
+    shell_cost_bn_per_gw: NonNeg = _f(15.0, "[USD bn/GW] building, power and cooling, paid at order")
+    opex_bn_per_gw_month: NonNeg = _f(0.08, "[USD bn/GW-month] energy and operations")
+    depreciation_per_year: Fraction = _f(0.15, "[1/yr] share of installed capacity retired each year")
+    compute_price: Pos = _f(1.2, "[USD bn/eff-GW-month] posted compute price at the start")
+    other_income_bn_per_month: NonNeg = _f(
+        5.0, "[USD bn/month] operating cash flow of the group's non-AI businesses"
+    )
+    cloud_affinity: Pos = _f(1.0, "[-] relative brand/installed-base weight with non-lab buyers")
+    inhouse_maturity: Fraction = _f(
+        0.0, "[0-1] in-house chip programme maturity; own-chip performance relative to merchant"
+    )
+    inhouse_rd_scale_bn: Pos = _f(
+        2.0, "[USD bn/month] R&D spend at which maturity closes 63 % of its gap in a month"
+    )
+    inhouse_cost_bn_per_gw: NonNeg = _f(18.0, "[USD bn/GW] foundry cost of own chips")
+    inhouse_capacity_gw_per_month: NonNeg = _f(0.05, "[GW/month] most own chips made per month")
+
+
+class Lab(Agent):
+    capability: float = _f(1.0, "[OOM] log10 of the lab's effective training-compute stock")
+    price: Pos = _f(2.0, "[reference cost units] price per usage unit, in units of serving cost")
+    staff_cost_bn_per_month: NonNeg = _f(0.1, "[USD bn/month] salaries and other non-compute costs")
+    cap_table: dict[str, Fraction] = _f(
+        {}, "[fraction] stakes held by agents; the rest is held by founders and outside investors"
+    )
+
+
+class Chipmaker(Agent):
+    supply_gw_per_month: NonNeg = _f(0.3, "[GW/month] accelerator production capacity")
+    supply_growth_per_year: float = _f(1.5, "[x/yr] most growth of production capacity", ge=1.0)
+    price_bn_per_gw: Pos = _f(35.0, "[USD bn/GW] list price of accelerators")
+    unit_cost_bn_per_gw: NonNeg = _f(8.0, "[USD bn/GW] production cost paid to foundries")
+    performance: Pos = _f(1.0, "[eff-GW/GW] effective compute per GW of its chips at the start")
+    lock_in: NonNeg = _f(
+        2.0, "[utility per unit share] software-ecosystem pull: switching friction away from it"
+    )
+
+
+class OpenSource(Agent):
+    base_lag_months: Pos = _f(12.0, "[months] lag behind the frontier with no funding")
+    min_lag_months: NonNeg = _f(1.0, "[months] lag with unlimited funding")
+    funding_scale_bn_per_month: Pos = _f(
+        0.5, "[USD bn/month] funding that closes 63 % of the gap between base and min lag"
+    )
+    community_funding_bn_per_month: NonNeg = _f(
+        0.2, "[USD bn/month] funding from sponsors outside the model (community, other firms)"
+    )
+
+
+class Regulator(Agent):
+    cash_bn: NonNeg = _f(0.0, "[USD bn] regulators hold no money")
+    notify_amount_bn: NonNeg = _f(0.5, "[USD bn] deal size above which a deal is notified")
+    notify_stake: Fraction = _f(0.1, "[fraction] stake above which a deal is notified")
+    review_months: int = _f(2, "[months] length of a review", ge=0)
+    caseload: int = _f(4, "[count] reviews handled at once; more wait in a queue", ge=1)
+    investigation_hhi: float = _f(2500.0, "[HHI points] bloc HHI that triggers a market investigation")
+    investigation_months: int = _f(18, "[months] length of a market investigation", ge=1)
+    gatekeepers: list[str] = _f([], "[-] firms designated as gatekeepers (ex-ante rules)")
+
+
+class DealSpec(Spec):
+    id: str = Field(description="[-] unique deal id", min_length=1)
+    kind: Literal["investment", "compute", "chip_supply"] = _f("investment", "[-] deal type")
+    investor: str = Field(description="[-] investor or seller (agent name)")
+    target: str = Field(description="[-] target or buyer (agent name)")
+    amount_bn: NonNeg = _f(0.0, "[USD bn] equity investment")
+    credit_share: Fraction = _f(0.0, "[fraction] share of the amount paid as credits")
+    exclusivity: Literal["none", "rofr", "exclusive"] = _f("none", "[-] exclusivity clause")
+    duration_months: int = _f(48, "[months] term", ge=1)
+    exit_penalty_bn: NonNeg = _f(0.0, "[USD bn] paid by the target to break early")
+    commit_gw: NonNeg = _f(0.0, "[eff-GW/month] take-or-pay compute (chips: GW/month)")
+    commit_price: float | None = _f(None, "[USD bn/eff-GW-month] contract price; none = list", gt=0)
+    inhouse_chip_share: Fraction = _f(0.0, "[fraction] of committed compute on the investor's chips")
+    stake: Fraction | None = _f(None, "[fraction] stake acquired; none = amount/post-money")
+
+
+class InitialDeal(DealSpec):
+    start: Month | None = _f(None, "[YYYY-MM] when the deal began (default: scenario start)")
+
+
+class Event(DealSpec):
+    month: Month = Field(description="[YYYY-MM] when the event happens")
+    type: Literal["offer", "deal"] = _f(
+        "offer", "[-] offer: the target's strategy decides; deal: signed, goes to review"
+    )
+
+
+class Shock(Spec):
+    month: Month = Field(description="[YYYY-MM] when the parameters change")
+    set: dict[str, float | int | str | bool] = Field(
+        description="[-] dotted keys of technology/market parameters and their new values"
+    )
+
+
+class ScenarioSpec(Spec):
+    name: str = Field(description="[-] scenario name", min_length=1)
+    description: str = _f("", "[-] one-line description")
+    question: str = _f("", "[-] the question the scenario answers")
+    extends: str | None = _f(None, "[-] parent scenario (resolved before validation)")
+    start: Month = _f("2024-01", "[YYYY-MM] calendar month of tick 0")
+    ticks: int = _f(84, "[months] horizon", ge=1, le=1200)
+    technology: Technology = _f(Technology(), "technology trends")
+    market: Market = _f(Market(), "market parameters")
+    monopoly: Monopoly = _f(Monopoly(), "monopoly-like test")
+    regime: Regime = _f(Regime(), "regime classification")
+    hyperscalers: list[Hyperscaler] = _f([], "cloud providers")
+    labs: list[Lab] = _f([], "AI labs")
+    chipmakers: list[Chipmaker] = _f([], "merchant chipmakers")
+    open_source: list[OpenSource] = _f([], "open-weight model projects")
+    regulators: list[Regulator] = _f([], "competition authorities")
+    deals: list[InitialDeal] = _f([], "deals in force at the start")
+    events: list[Event] = _f([], "offers and deals entering at a date")
+    shocks: list[Shock] = _f([], "exogenous parameter changes at a date")
+    sweep: dict[str, list[float | int | str | bool]] = _f({}, "[-] default sweep: key -> values")
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> ScenarioSpec:
+        firms = [a.name for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.open_source)]
+        names = firms + [r.name for r in self.regulators]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"duplicate agent names: {sorted(dupes)}")
+        if not self.labs or not self.hyperscalers:
+            raise ValueError("a scenario needs at least one lab and one hyperscaler")
+        known = set(firms)
+        for lab in self.labs:
+            for owner in lab.cap_table:
+                if owner not in known:
+                    raise ValueError(f"labs.{lab.name}.cap_table: unknown agent {owner!r}")
+            if sum(lab.cap_table.values()) > 1.0 + 1e-9:
+                raise ValueError(f"labs.{lab.name}.cap_table: stakes sum above 1")
+        for group, items in (("deals", self.deals), ("events", self.events)):
+            for d in items:
+                for role in ("investor", "target"):
+                    if getattr(d, role) not in known:
+                        raise ValueError(f"{group}.{d.id}.{role}: unknown agent {getattr(d, role)!r}")
+        return self
+
+
+def _merge(parent: Any, child: Any) -> Any:
+    """Deep-merge ``child`` onto ``parent``; lists of named tables merge on ``name``/``id``."""
+    if isinstance(parent, dict) and isinstance(child, dict):
+        out = dict(parent)
+        for key, value in child.items():
+            out[key] = _merge(parent[key], value) if key in parent else copy.deepcopy(value)
+        return out
+    if isinstance(parent, list) and isinstance(child, list) and _named(parent) and _named(child):
+        key = _name_key(child[0])
+        out = [copy.deepcopy(p) for p in parent]
+        index = {p.get(key): i for i, p in enumerate(out)}
+        for item in child:
+            if item.get(key) in index:
+                out[index[item[key]]] = _merge(out[index[item[key]]], item)
+            else:
+                out.append(copy.deepcopy(item))
+        return out
+    return copy.deepcopy(child)
+
+
+def _name_key(item: dict) -> str:
+    return "name" if "name" in item else "id"
+
+
+def _named(items: list) -> bool:
+    return bool(items) and all(isinstance(i, dict) and ("name" in i or "id" in i) for i in items)
+
+
+def _resolve_path(source: str | Path) -> Path:
+    path = Path(source)
+    if path.suffix != ".toml" and not path.exists():
+        path = SCENARIO_DIR / f"{source}.toml"
+    if not path.is_file():
+        raise ScenarioError(f"{source}: (file): no such scenario file")
+    return path
+
+
+def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """Read a TOML file and resolve its ``extends`` chain."""
+    if path in seen:
+        raise ScenarioError(f"{path}: extends: circular inheritance")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: (syntax): {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: (file): {err}") from None
+    parent_name = data.get("extends")
+    if parent_name is None:
+        return data
+    if not isinstance(parent_name, str):
+        raise ScenarioError(f"{path}: extends: must be a scenario name")
+    parent_path = path.parent / f"{parent_name}.toml"
+    if not parent_path.is_file():
+        raise ScenarioError(f"{path}: extends: no scenario {parent_name!r} beside this file")
+    merged = _merge(_read(parent_path, (*seen, path)), data)
+    for key in ("description", "question", "sweep"):  # not inherited: they describe the child
+        if key not in data:
+            merged.pop(key, None)
+    return merged
+
+
+def _parse_value(value: Any) -> Any:
+    """Parse a command-line string as a TOML value; keep bare words as strings."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+
+
+def _set_key(data: dict, key: str, value: Any, origin: str) -> None:
+    """Set dotted ``key`` in ``data``; list elements are addressed by their name or id."""
+    parts = key.split(".")
+    node: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))]
+            if not match:
+                raise ScenarioError(f"{origin}: {key}: no element named {part!r}")
+            if last:
+                raise ScenarioError(f"{origin}: {key}: cannot replace a whole element")
+            node = match[0]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = _parse_value(value)
+            else:
+                node = node.setdefault(part, {})
+        else:
+            raise ScenarioError(f"{origin}: {key}: {'.'.join(parts[:i])} is not a table")
+
+
+def _error_key(loc: tuple, data: dict) -> str:
+    """Turn a pydantic error location into the dotted key a user writes."""
+    out: list[str] = []
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            item = node[part]
+            label = item.get("name", item.get("id", part)) if isinstance(item, dict) else part
+            out.append(str(label))
+            node = item
+        else:
+            out.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(out) or "(top level)"
+
+
+AGENT_GROUPS = {
+    "hyperscalers": "hyperscaler",
+    "labs": "lab",
+    "chipmakers": "chipmaker",
+    "open_source": "open_source",
+    "regulators": "regulator",
+}
+
+
+def _check_strategies(spec: ScenarioSpec, origin: str) -> None:
+    """Every agent names a registered strategy with known parameters."""
+    from aimarket import strategies
+
+    for group, agent_type in AGENT_GROUPS.items():
+        for agent in getattr(spec, group):
+            try:
+                strategies.make(agent_type, agent.strategy, dict(agent.strategy_params))
+            except (KeyError, TypeError, ValueError) as err:
+                raise ScenarioError(f"{origin}: {group}.{agent.name}.strategy: {err.args[0]}") from None
+
+
+class Scenario:
+    """A validated, fully resolved scenario."""
+
+    def __init__(self, spec: ScenarioSpec, origin: str) -> None:
+        _check_strategies(spec, origin)
+        self.spec = spec
+        self.origin = origin
+        self.data: dict = spec.model_dump(mode="json", exclude={"extends"})
+        canonical = json.dumps(self.data, sort_keys=True, separators=(",", ":"))
+        self.content_hash = hashlib.sha256(canonical.encode()).hexdigest()
+
+    @classmethod
+    def from_data(cls, data: Mapping, origin: str = "<data>") -> Scenario:
+        try:
+            return cls(ScenarioSpec.model_validate(dict(data)), origin)
+        except ValidationError as err:
+            first = err.errors()[0]
+            key = _error_key(first["loc"], dict(data))
+            msg = first["msg"].removeprefix("Value error, ")
+            if first["type"] == "extra_forbidden":
+                msg = "unknown key"
+            raise ScenarioError(f"{origin}: {key}: {msg}") from None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def ticks(self) -> int:
+        return self.spec.ticks
+
+    @property
+    def sweep(self) -> dict[str, list]:
+        return dict(self.spec.sweep)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A copy with dotted-key overrides applied and validated."""
+        data = copy.deepcopy(self.data)
+        for key, value in overrides.items():
+            self.check_key(key)
+            _set_key(data, key, value, self.origin)
+        return Scenario.from_data(data, self.origin)
+
+    def check_key(self, key: str) -> None:
+        """Raise ``ScenarioError`` unless ``key`` names an existing scalar or list setting."""
+        node: Any = self.data
+        for part in key.split("."):
+            if isinstance(node, list):
+                match = [x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))]
+                node = match[0] if match else None
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, dict) and isinstance(node.get("strategy_params"), dict):
+                node = None
+            else:
+                node = None
+            if node is None:
+                break
+        parent_is_params = ".strategy_params." in f".{key}"
+        if node is None and not parent_is_params:
+            raise ScenarioError(f"{self.origin}: {key}: unknown key")
+        if isinstance(node, (dict, list)) and node and all(isinstance(x, dict) for x in node):
+            raise ScenarioError(f"{self.origin}: {key}: names a table, not a value")
+
+
+def load_scenario(source: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, resolve and validate a scenario file (path or name in ``scenarios/``)."""
+    path = _resolve_path(source)
+    scenario = Scenario.from_data(_read(path), str(path))
+    return scenario.with_overrides(overrides) if overrides else scenario
+
+
+def list_scenarios(directory: Path = SCENARIO_DIR) -> list[tuple[str, str]]:
+    """(name, description) of every scenario file in ``directory``."""
+    out = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            out.append((path.stem, load_scenario(path).spec.description))
+        except ScenarioError as err:
+            out.append((path.stem, f"INVALID: {err}"))
+    return out

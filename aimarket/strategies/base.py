@@ -1,0 +1,258 @@
+"""Strategy protocol: an observation goes in, typed decisions come out.
+
+The observation is the boundary of what an agent may know: its own state, public prices and
+shares, offers addressed to it and public deal facts. Strategies never see the model or other
+agents. Every strategy class declares a ``name``, an ``agent_type``, a one-line ``description``,
+a ``classifier`` (what information it uses, whether it is stochastic or adaptive) and its
+``params`` with defaults, units and meanings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from aimarket.deals import Exclusivity
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    default: Any
+    unit: str
+    meaning: str
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseInfo:
+    """A lab's public fundraising round."""
+
+    lab: str
+    ask_bn: float  # USD bn sought
+    valuation_bn: float  # USD bn pre-money
+    capability: float  # OOM
+    restricted_to: str  # cloud holding an exclusive/ROFR clause over the lab, '' if none
+    controlled_by: str  # agent holding a controlling stake, '' if none
+
+
+@dataclass(frozen=True, slots=True)
+class DealView:
+    """Public facts of a deal the observer is party to."""
+
+    id: str
+    investor: str
+    target: str
+    exclusivity: Exclusivity
+    commit_gw: float  # eff-GW/month
+    exit_penalty_bn: float
+    months_left: int
+    loosen_requested: bool
+    loosen_refused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OfferView:
+    """An offer addressed to the observer."""
+
+    id: str
+    investor: str
+    investor_type: str  # hyperscaler | chipmaker
+    amount_bn: float
+    credit_share: float
+    exclusivity: Exclusivity
+    duration_months: int
+    exit_penalty_bn: float
+    commit_gw: float
+    inhouse_chip_share: float
+    stake: float  # fraction of the lab acquired at the current valuation
+    investor_capacity_eff_gw: float  # the investor's installed compute (0 for chipmakers)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicInfo:
+    """What every agent sees at the start of a tick."""
+
+    tick: int
+    frontier_capability: float  # OOM
+    open_capability: float  # OOM
+    compute_prices: dict[str, float]  # USD bn per eff-GW-month by cloud
+    chip_prices: dict[str, float]  # USD bn per GW by chipmaker
+    chip_performance: dict[str, float]  # eff-GW per GW by chipmaker
+    model_shares: dict[str, float]  # usage share by lab (open-weight share excluded)
+    cloud_shares: dict[str, float]  # compute revenue share by cloud
+    raising: tuple[RaiseInfo, ...]
+    usage_growth_per_month: float  # observed growth factor of model usage
+
+
+@dataclass(frozen=True, slots=True)
+class HyperscalerObs:
+    public: PublicInfo
+    name: str
+    cash_bn: float
+    capacity_eff_gw: float
+    capacity_gw: float
+    pipeline_gw: float  # shells under construction
+    waiting_gw: float  # ready shells waiting for chips
+    build_lead_months: int
+    efficiency_new: float  # eff-GW per GW of the best merchant chip now
+    demand_history: tuple[float, ...]  # eff-GW requested from it per month, oldest first
+    committed_gw: float  # eff-GW/month under contract
+    price: float
+    opex_per_eff_gw: float  # USD bn per eff-GW-month
+    build_cost_per_gw: float  # USD bn per GW (shell + merchant chips)
+    inhouse_maturity: float
+    inhouse_cost_per_gw: float
+    inhouse_capacity_gw: float
+    inhouse_commit_share: float  # share of its contracts promised on own chips
+    backed_labs: tuple[str, ...]  # labs in which it holds a stake
+    deals: tuple[DealView, ...]
+    loosen_requests: tuple[DealView, ...]  # requests from labs to loosen a clause
+    shortfall_by_lab: dict[str, float]  # eff-GW its partner labs could not get from it
+
+
+@dataclass(frozen=True, slots=True)
+class LabObs:
+    public: PublicInfo
+    name: str
+    cash_bn: float
+    credits_bn: dict[str, float]  # by issuer
+    capability: float
+    price: float  # reference cost units per usage unit
+    usage_share: float
+    revenue_bn: float  # last month
+    spend_bn: float  # last month's total spend (compute + staff)
+    staff_cost_bn: float
+    serving_need_gw: float  # eff-GW needed last month to serve its users
+    expected_compute_price: float  # USD bn per eff-GW-month where it may buy
+    reference_compute_price: float  # market average
+    shortfall_history: tuple[float, ...]  # unmet share of desired compute, oldest first
+    valuation_bn: float
+    controlled_by: str
+    deals: tuple[DealView, ...]
+    offers: tuple[OfferView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChipmakerObs:
+    public: PublicInfo
+    name: str
+    cash_bn: float
+    supply_gw: float
+    max_supply_growth_per_month: float
+    price: float
+    unit_cost: float
+    demand_history: tuple[float, ...]  # GW ordered per month
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSourceObs:
+    public: PublicInfo
+    name: str
+    cash_bn: float
+    lag_months: float
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """What a regulator knows about a notified deal: the bloc structure with and without it."""
+
+    deal_id: str
+    investor: str
+    target: str
+    amount_bn: float
+    stake_after: float
+    exclusivity: Exclusivity
+    tie_by_control: bool  # the stake alone ties the parties in a bloc
+    tie_by_clause: bool  # the exclusivity clause ties them
+    pre_hhi: dict[str, float]  # bloc HHI by layer without the deal
+    post_hhi: dict[str, float]  # with the deal
+    combined_share: dict[str, float]  # merged bloc's share by layer
+    gatekeeper_involved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RegulatorObs:
+    public: PublicInfo
+    name: str
+    cases_due: tuple[CaseFacts, ...]
+    bloc_hhi: dict[str, float]  # by layer, this month
+    months_concentrated: dict[str, int]  # consecutive months above the investigation HHI
+
+
+@dataclass(slots=True)
+class OfferTerms:
+    """An investment a firm proposes to a lab."""
+
+    target: str
+    amount_bn: float
+    credit_share: float = 0.0
+    exclusivity: Exclusivity = Exclusivity.NONE
+    duration_months: int = 48
+    exit_penalty_bn: float = 0.0
+    commit_gw: float = 0.0
+    inhouse_chip_share: float = 0.0
+
+
+@dataclass(slots=True)
+class HyperscalerDecision:
+    build_gw: float = 0.0  # new shells ordered, GW
+    inhouse_share: float = 0.0  # fraction of chip orders made in-house
+    rd_bn: float = 0.0  # in-house chip R&D this month, USD bn
+    price: float | None = None  # new compute price, USD bn per eff-GW-month
+    offers: list[OfferTerms] = field(default_factory=list)
+    loosen: dict[str, bool] = field(default_factory=dict)  # deal id -> agree to loosen
+    sponsor_bn: dict[str, float] = field(default_factory=dict)  # open project -> USD bn
+
+
+@dataclass(slots=True)
+class LabDecision:
+    price: float | None = None  # reference cost units per usage unit
+    training_budget_bn: float = 0.0  # USD bn to spend on training compute this month
+    raise_bn: float = 0.0  # USD bn sought from investors (0 = not raising)
+    accept: list[str] = field(default_factory=list)  # offer ids
+    request_loosen: list[str] = field(default_factory=list)  # deal ids
+    break_deals: dict[str, str] = field(default_factory=dict)  # deal id -> cause (pays penalty)
+
+
+@dataclass(slots=True)
+class ChipmakerDecision:
+    price: float | None = None  # USD bn per GW
+    expand_gw: float = 0.0  # added production capacity, GW/month
+    offers: list[OfferTerms] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class OpenSourceDecision:
+    spend_bn: float = 0.0  # USD bn spent on training compute this month
+
+
+class Verdict:
+    CLEAR = "clear"
+    REMEDY = "remedy"  # clear without the exclusivity clause
+    BLOCK = "block"
+
+
+@dataclass(slots=True)
+class RegulatorDecision:
+    verdicts: dict[str, str] = field(default_factory=dict)  # deal id -> Verdict
+    investigate: list[str] = field(default_factory=list)  # layers to open an investigation on
+
+
+class Strategy:
+    """Base class: subclasses set the class attributes and implement ``decide``."""
+
+    name: ClassVar[str]
+    agent_type: ClassVar[str]
+    description: ClassVar[str]
+    classifier: ClassVar[dict[str, Any]] = {}
+    params: ClassVar[dict[str, Param]] = {}
+
+    def __init__(self, **params: Any) -> None:
+        unknown = set(params) - set(self.params)
+        if unknown:
+            raise KeyError(f"unknown parameter(s) {sorted(unknown)} for strategy {self.name!r}")
+        self.p = {k: params.get(k, spec.default) for k, spec in self.params.items()}
+
+    def decide(self, obs: Any, rng: np.random.Generator) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
