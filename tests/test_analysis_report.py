@@ -114,8 +114,13 @@ def store(tmp_path_factory):
     return write_store(tmp_path_factory.mktemp("runs") / "synthetic")
 
 
-def test_report_is_self_contained_with_figures_and_tables(store, tmp_path):
-    path = build_report(store, tmp_path / "out" / "report.html", strict=True)
+@pytest.fixture(scope="module")
+def report(store, tmp_path_factory):
+    return build_report(store, tmp_path_factory.mktemp("out") / "report.html", strict=True)
+
+
+def test_report_is_self_contained_with_figures_and_tables(report):
+    path = report
     text = path.read_text()
     images = re.findall(r"<img src='([^']+)'", text)
     assert len(images) >= 10
@@ -150,9 +155,9 @@ def test_sections_degrade_to_notes_when_columns_are_missing(tmp_path):
     assert "design kind 'grid'" in notes  # no Sobol on a grid: a note, not a crash
 
 
-def test_paired_counterfactual_detects_the_deal_effect(store, tmp_path):
-    build_report(store, tmp_path / "r.html", strict=True)
-    table = pd.read_csv(tmp_path / "r_tables" / f"paired_{DEAL}.csv").set_index("outcome")
+def test_paired_counterfactual_detects_the_deal_effect(report):
+    table = pd.read_csv(report.parent / "report_tables" / f"paired_{DEAL}.csv")
+    table = table.set_index("outcome")
     row = table.loc["consumer_surplus"]
     assert row["design"] == "paired (CRN)" and row["lo"] < -50 < row["hi"] and row["hi"] < 0
 
