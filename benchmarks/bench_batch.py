@@ -65,7 +65,6 @@ def case_mesa(scenario: str, runs: int, ticks: int, jobs: int) -> dict:
         CollectedMarket,
         parameters={"scenario": load_scenario(scenario)},
         number_processes=jobs,
-        iterations=runs,
         max_steps=ticks,
         data_collection_period=-1,
         display_progress=False,
