@@ -124,11 +124,15 @@ class Hyperscaler(Firm):
         if cost <= 0:
             return
         self.model.ledger.transfer(self.name, "suppliers", cost, "capex_shell")
-        self.pipeline.append((self.model.tick + self.spec.build_lead_months, cost / self.spec.shell_cost_bn_per_gw))
+        delay = self.model.rng.poisson(self.model.spec.technology.construction_delay_months)
+        ready = self.model.tick + self.spec.build_lead_months + int(delay)
+        self.pipeline.append((ready, cost / self.spec.shell_cost_bn_per_gw))
 
     def advance_construction(self) -> None:
-        while self.pipeline and self.pipeline[0][0] <= self.model.tick:
-            self.waiting_gw += self.pipeline.popleft()[1]
+        ready = [gw for tick, gw in self.pipeline if tick <= self.model.tick]
+        if ready:
+            self.waiting_gw += sum(ready)
+            self.pipeline = deque((t, gw) for t, gw in self.pipeline if t > self.model.tick)
 
     def research(self, rd_bn: float) -> None:
         """In-house chip R&D: maturity closes 1 - exp(-rd/scale) of its gap to 1 each month."""
@@ -171,6 +175,7 @@ class Lab(Firm):
         self.spend = 0.0
         self.serving_need = 0.0  # eff-GW
         self.training_budget = 0.0  # USD bn
+        self.training_gw = 0.0  # eff-GW trained with last month
         self.raise_bn = 0.0
         self.shortfall_history: deque[float] = deque(maxlen=HISTORY)
         self.providers: set[str] = set()
@@ -183,8 +188,16 @@ class Lab(Firm):
     def controller(self) -> str:
         """Agent holding a controlling stake (at least ``market.control_stake``), '' if none."""
         threshold = self.model.spec.market.control_stake
-        owner, stake = max(self.cap_table.items(), key=lambda kv: kv[1], default=("", 0.0))
+        held = [(s, o) for o, s in self.cap_table.items() if o in self.model.firms]
+        stake, owner = max(held, default=(0.0, ""))
         return owner if stake >= threshold else ""
+
+    def parent(self) -> str:
+        """The hyperscaler owning a majority, whose cloud it uses and who funds it; '' if none."""
+        owner = self.controller()
+        if owner and self.cap_table[owner] >= 0.5 and self.model.firms[owner].agent_type == "hyperscaler":
+            return owner
+        return ""
 
     def observe(self) -> Any:
         from aimarket.strategies.base import LabObs
@@ -203,6 +216,8 @@ class Lab(Firm):
             spend_bn=self.spend,
             staff_cost_bn=self.spec.staff_cost_bn_per_month,
             serving_need_gw=self.serving_need,
+            training_gw=self.training_gw,
+            maintenance_gw=self.stock * m.spec.technology.capability_decay_per_month / m.algorithmic_multiplier,
             expected_compute_price=m.expected_price(self),
             reference_compute_price=m.reference_price,
             shortfall_history=tuple(self.shortfall_history),
@@ -219,9 +234,12 @@ class Lab(Firm):
         self.cap_table[investor] = self.cap_table.get(investor, 0.0) + stake
 
     def train(self, eff_gw: float) -> None:
-        """Add algorithm-adjusted training compute to the capability stock; old models decay."""
-        decay = self.model.spec.technology.capability_decay_per_month
-        self.stock = self.stock * (1 - decay) + eff_gw * self.model.algorithmic_multiplier
+        """Add algorithm-adjusted training compute, times research luck, to the capability stock;
+        old models decay."""
+        tech = self.model.spec.technology
+        luck = self.model.rng.lognormal(-0.5 * tech.research_noise**2, tech.research_noise)
+        self.training_gw = eff_gw
+        self.stock = self.stock * (1 - tech.capability_decay_per_month) + eff_gw * self.model.algorithmic_multiplier * luck
 
 
 class Chipmaker(Firm):

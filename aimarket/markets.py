@@ -52,11 +52,11 @@ def allocate(
         share = np.divide(w, wsum[pair_buyer], out=np.zeros_like(w), where=wsum[pair_buyer] > 0)
         request = share * left[pair_buyer]
         asked = np.bincount(pair_seller, request, minlength=n_sellers)
-        fill = np.divide(cap, asked, out=np.ones_like(cap), where=asked > cap)
+        fill = np.divide(cap, asked, out=np.ones_like(cap), where=(asked > cap) & (asked > 0))
         got = request * np.minimum(fill, 1.0)[pair_seller]
         alloc += got
-        cap -= np.bincount(pair_seller, got, minlength=n_sellers)
-        left -= np.bincount(pair_buyer, got, minlength=n_buyers)
+        cap = np.maximum(cap - np.bincount(pair_seller, got, minlength=n_sellers), 0.0)
+        left = np.maximum(left - np.bincount(pair_buyer, got, minlength=n_buyers), 0.0)
     return alloc
 
 

@@ -15,7 +15,9 @@ Tick schedule (docs/ODD.md, "Process overview"):
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import mesa
@@ -28,7 +30,7 @@ from aimarket.ledger import SECTORS, Ledger, credit_account
 from aimarket.metrics import LAYERS, bloc_map, bloc_shares, hhi, normalise, outcome_record
 from aimarket.regulation import Regulator
 from aimarket.scenario import Scenario, ScenarioSpec, _set_key, load_scenario
-from aimarket.strategies.base import CaseFacts, OfferView, PublicInfo, RaiseInfo, Verdict
+from aimarket.strategies.base import CaseFacts, OfferTerms, OfferView, PublicInfo, RaiseInfo, Verdict
 
 NO_OPEN_MODEL = -50.0  # OOM: capability standing in for "no open-weight model"
 
@@ -76,7 +78,6 @@ class AIMarket(mesa.Model):
         self._deals_by_agent: dict[str, list[Deal]] = defaultdict(list)
         self.pending_reviews: dict[str, set[str]] = {}
         self.loosen_refused: dict[str, bool] = {}
-        self.leaked: set[str] = set()
         self.ever_restricted: set[str] = set()
         self.rows: list[dict] = []
         self.agent_rows: list[dict] = []
@@ -186,9 +187,10 @@ class AIMarket(mesa.Model):
         self._deals_by_agent[deal.target].append(deal)
         return deal
 
-    def propose(self, investor: str, terms: Any) -> None:
+    def propose(self, investor: str, offer: OfferTerms) -> None:
         """An offer from ``investor`` to a lab, answered by the lab this tick."""
-        deal = self._new_deal(terms)
+        spec = SimpleNamespace(kind="investment", investor=investor, commit_price=None, stake=None, **asdict(offer))
+        deal = self._new_deal(spec)
         self.events.add(self.tick, "proposed", deal_id=deal.id, agent=investor, counterparty=deal.target, value=deal.terms.amount_bn)
         self.firms[deal.target].offers.append(deal)
 
@@ -361,7 +363,8 @@ class AIMarket(mesa.Model):
         tech, market = self.spec.technology, self.spec.market
         self.algorithmic_multiplier *= 2 ** (1 / tech.algorithmic_halving_months)
         self.inference_multiplier *= tech.inference_efficiency_growth_per_year ** (1 / 12)
-        self.usage_units *= market.demand_growth_per_year ** (1 / 12)
+        shock = self.rng.lognormal(-0.5 * market.demand_noise**2, market.demand_noise)
+        self.usage_units *= market.demand_growth_per_year ** (1 / 12) * shock
         self.enterprise_demand *= market.enterprise_growth_per_year ** (1 / 12)
         for c in self.chipmakers:
             c.advance()
@@ -429,7 +432,7 @@ class AIMarket(mesa.Model):
             for project, amount in d.sponsor_bn.items():
                 self.ledger.transfer(h.name, project, min(max(amount, 0.0), max(h.cash, 0.0)), "sponsorship")
         for event in self._events_by_tick.get(self.tick, []):
-            deal = self._new_deal(event)
+            deal = self._new_deal(event, event.id)
             if event.type == "deal":
                 self.sign(deal)
             else:
@@ -464,7 +467,13 @@ class AIMarket(mesa.Model):
         lab.offers = []
 
     def _capital_market(self) -> None:
-        """Outside investors fund what labs still seek, pro rata, from a monthly pool."""
+        """Parents fund their in-house labs; outside investors fund what other labs still seek,
+        pro rata, from a monthly pool."""
+        for lab in self.labs:
+            if (owner := lab.parent()) and lab.raise_bn > 0:
+                amount = min(lab.raise_bn, max(self.firms[owner].cash, 0.0) * 0.05)
+                self.ledger.transfer(owner, lab.name, amount, "group_funding")
+                lab.raise_bn = 0.0
         asks = np.array([lab.raise_bn for lab in self.labs])
         if asks.sum() <= 0:
             return
@@ -545,8 +554,7 @@ class AIMarket(mesa.Model):
 
     def _allowed(self, lab: Lab) -> list[str]:
         """Clouds a lab may buy from: its owner's, its exclusive partner's, or any."""
-        owner = lab.controller()
-        if owner in self.firms and isinstance(self.firms[owner], Hyperscaler) and lab.cap_table[owner] >= 0.5:
+        if owner := lab.parent():
             return [owner]
         partner, clause = restriction(self.deals_of(lab.name))
         if clause is Exclusivity.EXCLUSIVE:
@@ -649,9 +657,6 @@ class AIMarket(mesa.Model):
                 lab.spend += paid
                 got[b] += amount * paid / cost
                 lab.providers.add(h.name)
-                partner, clause = restriction(self.deals_of(lab.name))
-                if clause is Exclusivity.ROFR and h.name != partner:
-                    self._leak(lab, partner)
             elif b == nl:
                 paid = cost
                 self.ledger.transfer("end_users", h.name, cost, "compute")
@@ -678,13 +683,6 @@ class AIMarket(mesa.Model):
             h.demand_history.append(h.requested)
         self._shortfall_share = float(unmet.sum() / desired.sum()) if desired.sum() > 0 else 0.0
         self._served_usage = got
-
-    def _leak(self, lab: Lab, partner: str) -> None:
-        """A lab under a right of first refusal bought elsewhere: counted once per deal."""
-        for deal in self.deals_of(lab.name):
-            if deal.restricts and deal.investor == partner and deal.id not in self.leaked:
-                self.leaked.add(deal.id)
-                self._breakdown(deal, Cause.CAPACITY_SHORTFALL)
 
     # ----------------------------------------------------------------- metrics
     def _record(self) -> None:
@@ -741,8 +739,7 @@ class AIMarket(mesa.Model):
         usage_total = sum(lab.usage_share for lab in self.labs) + self.open_share
         for lab in self.labs:
             partner, clause = restriction(self.deals_of(lab.name))
-            owner = lab.controller()
-            if clause is Exclusivity.EXCLUSIVE or (owner and isinstance(self.firms.get(owner), Hyperscaler)):
+            if clause is Exclusivity.EXCLUSIVE or lab.parent():
                 restricted += lab.usage_share / usage_total if usage_total > 0 else 0.0
         return outcome_record(
             self.rows, self.events.rows, self.spec.monopoly.model_dump(), self.spec.regime.model_dump(),

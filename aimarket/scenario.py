@@ -54,6 +54,12 @@ class Technology(Spec):
     capability_decay_per_month: float = _f(
         0.03, "[1/month] fraction of a lab's capability stock that becomes obsolete", ge=0, lt=1
     )
+    research_noise: NonNeg = _f(
+        0.3, "[sd of log] month-to-month luck in turning training compute into capability"
+    )
+    construction_delay_months: NonNeg = _f(
+        2.0, "[months] mean extra delay (Poisson) of a data-centre shell beyond its lead time"
+    )
     prehistory_frontier_growth_oom_per_month: float = _f(
         0.06, "[OOM/month] frontier capability growth assumed before the start (for open lag)", ge=0
     )
@@ -63,9 +69,8 @@ class Market(Spec):
     usage_units: Pos = _f(
         1.0, "[usage units/month] potential model usage at the start; 1 unit needs 1 eff-GW-month"
     )
-    demand_growth_per_year: float = _f(
-        3.0, "[x/yr] growth of potential model usage", gt=0
-    )
+    demand_growth_per_year: float = _f(3.0, "[x/yr] growth of potential model usage", gt=0)
+    demand_noise: NonNeg = _f(0.05, "[sd of log] monthly shock to potential model usage growth")
     capability_weight: NonNeg = _f(2.0, "[utility/OOM] users' valuation of capability (logit)")
     price_sensitivity: Pos = _f(
         2.0, "[utility per reference cost] price coefficient; price measured in units of the "

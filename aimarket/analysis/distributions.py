@@ -24,6 +24,15 @@ def available(outcomes: pd.DataFrame, fields: Sequence[str]) -> list[str]:
     return [f for f in fields if f in outcomes and outcomes[f].notna().any()]
 
 
+def unavailable(outcomes: pd.DataFrame, fields: Sequence[str]) -> list[str]:
+    """Why each of `fields` cannot be shown: ``"name (no column)"`` or ``"name (no values)"``."""
+    return [
+        f"{f} (no column)" if f not in outcomes else f"{f} (no values)"
+        for f in fields
+        if f not in available(outcomes, fields)
+    ]
+
+
 def outcome_summary(
     outcomes: pd.DataFrame, settings: pd.Series, fields: Sequence[str] = DISTRIBUTION_FIELDS
 ) -> pd.DataFrame:
@@ -61,13 +70,17 @@ def plot_distributions(
         if kind == "ecdf":
             sns.ecdfplot(sub, x=field, hue=hue, ax=ax, palette=PALETTE if hue else None)
         else:
+            values = sub[field].to_numpy()
             bins = min(30, max(5, int(np.sqrt(len(sub)))))
+            centre = float(np.median(values)) if len(values) else 0.0
+            flat = len(values) == 0 or np.ptp(values) <= 1e-9 * max(1.0, abs(centre))
             sns.histplot(
                 sub,
                 x=field,
                 hue=hue,
                 ax=ax,
-                bins=bins,
+                bins=1 if flat else bins,
+                binrange=(centre - 0.5, centre + 0.5) if flat else None,
                 element="step",
                 stat="density",
                 common_norm=False,

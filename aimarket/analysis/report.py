@@ -124,9 +124,9 @@ def distributions_section(ctx: Context) -> Section:
         "breakdown; see the survival section for the censoring-aware view.",
     )
     fields = distributions.available(out, DISTRIBUTION_FIELDS)
-    missing = sorted(set(DISTRIBUTION_FIELDS) - set(fields))
+    missing = distributions.unavailable(ctx.run.ok, DISTRIBUTION_FIELDS)
     if missing:
-        sec.notes.append("not in the outcome table (skipped): " + ", ".join(missing))
+        sec.notes.append("skipped: " + ", ".join(missing))
     if not fields:
         raise Skipped("no outcome field to plot")
     sec.figure("Histograms per setting", distributions.plot_distributions(out, ctx.settings))
@@ -223,6 +223,9 @@ def phase_section(ctx: Context) -> Section:
         pair = ctx.by[:2] if len(ctx.by) >= 2 else phase.rank_keys(out, ctx.keys, flag)[:2]
         if len(pair) == 2:
             table = phase.phase_table(out, pair[0], pair[1], flag)
+            if min(table["x"].nunique(), table["y"].nunique()) < 2:
+                pair = pair[:1] if table["x"].nunique() >= 2 else pair[1:]
+        if len(pair) == 2:
             sec.figure(
                 f"P({event}) over {pair[0]} × {pair[1]}",
                 phase.plot_phase(table, pair[0], pair[1], event),
@@ -417,7 +420,11 @@ def analyse(run: RunData, by: list[str] | None = None, strict: bool = False) -> 
     by = list(by) if by else default_by(run, keys)
     ctx = Context(run, setting_labels(run.outcomes, by), keys, by)
     sections = []
-    for make in SECTIONS:
+    makers = SECTIONS
+    if run.ok.empty:
+        makers = (overview,)
+        run.notes.append("no run finished (status ok): only the failure table can be shown")
+    for make in makers:
         name = make.__name__.removesuffix("_section").replace("_", " ").capitalize()
         try:
             sections.append(make(ctx))

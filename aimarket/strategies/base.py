@@ -124,6 +124,8 @@ class LabObs:
     spend_bn: float  # last month's total spend (compute + staff)
     staff_cost_bn: float
     serving_need_gw: float  # eff-GW needed last month to serve its users
+    training_gw: float  # eff-GW it trained with last month
+    maintenance_gw: float  # eff-GW of training that just offsets obsolescence of its models
     expected_compute_price: float  # USD bn per eff-GW-month where it may buy
     reference_compute_price: float  # market average
     shortfall_history: tuple[float, ...]  # unmet share of desired compute, oldest first

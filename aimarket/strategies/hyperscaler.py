@@ -83,9 +83,10 @@ class CapacityPlanner(Strategy):
         room = int(p["max_labs"]) - len(obs.backed_labs)
         offers = []
         for r in sorted(obs.public.raising, key=lambda r: -r.capability):
-            if room <= 0:
-                break
-            if r.lab in obs.backed_labs or r.controlled_by or r.restricted_to not in ("", obs.name):
+            follow_on = r.lab in obs.backed_labs
+            if (not follow_on and room <= 0) or r.controlled_by not in ("", obs.name):
+                continue
+            if r.restricted_to not in ("", obs.name):
                 continue
             if r.capability < obs.public.frontier_capability - p["capability_gap"]:
                 continue
@@ -105,5 +106,5 @@ class CapacityPlanner(Strategy):
                     commit_gw=credits / (months * obs.price),
                 )
             )
-            room -= 1
+            room -= 0 if follow_on else 1
         return offers

@@ -20,7 +20,8 @@ class Balanced(Strategy):
     description = "prices to the logit best response, spends to a runway, weighs offers' strings"
     classifier = {"uses": ["own state", "offers", "prices"], "stochastic": False, "adaptive": False}
     params = {
-        "spend_horizon_months": Param(24, "months", "cash is spent over this horizon"),
+        "compute_growth_per_year": Param(3.0, "x/yr", "growth of the training compute it aims for"),
+        "min_runway_months": Param(6, "months", "never spends cash faster than this runway"),
         "raise_trigger_months": Param(12, "months", "raises money when runway falls below this"),
         "raise_target_months": Param(24, "months", "runway sought when raising"),
         "price_sensitivity": Param(2.0, "utility per reference cost", "assumed demand slope"),
@@ -39,11 +40,13 @@ class Balanced(Strategy):
         target = cost + 1.0 / (p["price_sensitivity"] * max(1.0 - obs.usage_share, 0.05))
         price = obs.price + p["price_adjust"] * (target - obs.price)
         free_cash = max(obs.cash_bn, 0.0) + sum(obs.credits_bn.values())
-        budget = obs.revenue_bn + free_cash / p["spend_horizon_months"]
         serving = obs.serving_need_gw * obs.expected_compute_price
-        training = max(0.0, budget - obs.staff_cost_bn - serving)
-        burn = max(obs.spend_bn - obs.revenue_bn, obs.staff_cost_bn, 1e-6)
-        runway = obs.cash_bn / burn
+        aim_gw = max(obs.training_gw, obs.maintenance_gw) * p["compute_growth_per_year"] ** (1 / 12)
+        wanted = obs.staff_cost_bn + serving + aim_gw * obs.expected_compute_price
+        affordable = obs.revenue_bn + free_cash / p["min_runway_months"]
+        training = max(0.0, min(wanted, affordable) - obs.staff_cost_bn - serving)
+        burn = max(wanted - obs.revenue_bn, 1e-6)
+        runway = free_cash / burn
         raise_bn = burn * p["raise_target_months"] if runway < p["raise_trigger_months"] else 0.0
         accept = self._accept(obs, raise_bn)
         request, broken = self._exclusivity(obs, accept)
