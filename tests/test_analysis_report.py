@@ -197,3 +197,13 @@ def test_cli_analyze_compare_and_user_errors(store, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no outcomes"):
         _run_cli(["analyze", str(tmp_path / "empty")])
+
+
+def test_report_of_a_batch_where_every_run_failed(tmp_path):
+    root = write_store(tmp_path / "failed", keep_timeseries=False, reps=2)
+    part = root / "outcomes" / "part-00000.parquet"
+    out = pd.read_parquet(part).assign(status="failed", error="ValueError: bug")
+    out.to_parquet(part)
+    path = build_report(root, tmp_path / "f.html", strict=True)
+    assert "no run finished" in path.read_text()
+    assert pd.read_csv(tmp_path / "f_tables" / "failures.csv")["failure_rate"].eq(1).all()
