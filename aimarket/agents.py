@@ -33,7 +33,9 @@ class Firm(mesa.Agent):
     def __init__(self, model: AIMarket, spec: Any) -> None:
         super().__init__(model)
         self.name: str = spec.name
-        self.strategy: Strategy = strategies.make(self.agent_type, spec.strategy, dict(spec.strategy_params))
+        self.strategy: Strategy = strategies.make(
+            self.agent_type, spec.strategy, dict(spec.strategy_params)
+        )
         model.ledger.open(self.name, spec.cash_bn)
 
     @property
@@ -69,7 +71,9 @@ class Hyperscaler(Firm):
         self.capacity_gw = spec.capacity_gw
         self.capacity_eff = spec.capacity_gw * spec.capacity_efficiency
         lead = spec.build_lead_months
-        self.pipeline: deque[tuple[int, float]] = deque((t, spec.pipeline_gw / lead) for t in range(lead))
+        self.pipeline: deque[tuple[int, float]] = deque(
+            (t, spec.pipeline_gw / lead) for t in range(lead)
+        )
         self.waiting_gw = 0.0
         self.price = spec.compute_price
         self.maturity = spec.inhouse_maturity
@@ -106,7 +110,9 @@ class Hyperscaler(Firm):
             demand_history=tuple(self.demand_history),
             committed_gw=committed,
             price=self.price,
-            opex_per_eff_gw=spec.opex_bn_per_gw_month * self.capacity_gw / max(self.capacity_eff, 1e-9),
+            opex_per_eff_gw=spec.opex_bn_per_gw_month
+            * self.capacity_gw
+            / max(self.capacity_eff, 1e-9),
             build_cost_per_gw=spec.shell_cost_bn_per_gw + m.mean_chip_price(),
             inhouse_maturity=self.maturity,
             inhouse_cost_per_gw=spec.inhouse_cost_bn_per_gw + spec.shell_cost_bn_per_gw,
@@ -153,7 +159,12 @@ class Hyperscaler(Firm):
         """Operating costs, non-AI income and retirement of old capacity for one month."""
         spec, ledger = self.spec, self.model.ledger
         ledger.transfer("end_users", self.name, spec.other_income_bn_per_month, "other_income")
-        ledger.transfer(self.name, "suppliers", min(spec.opex_bn_per_gw_month * self.capacity_gw, max(self.cash, 0.0)), "opex")
+        ledger.transfer(
+            self.name,
+            "suppliers",
+            min(spec.opex_bn_per_gw_month * self.capacity_gw, max(self.cash, 0.0)),
+            "opex",
+        )
         keep = (1 - spec.depreciation_per_year) ** (1 / 12)
         self.capacity_gw *= keep
         self.capacity_eff *= keep
@@ -195,7 +206,11 @@ class Lab(Firm):
     def parent(self) -> str:
         """The hyperscaler owning a majority, whose cloud it uses and who funds it; '' if none."""
         owner = self.controller()
-        if owner and self.cap_table[owner] >= 0.5 and self.model.firms[owner].agent_type == "hyperscaler":
+        if (
+            owner
+            and self.cap_table[owner] >= 0.5
+            and self.model.firms[owner].agent_type == "hyperscaler"
+        ):
             return owner
         return ""
 
@@ -217,7 +232,9 @@ class Lab(Firm):
             staff_cost_bn=self.spec.staff_cost_bn_per_month,
             serving_need_gw=self.serving_need,
             training_gw=self.training_gw,
-            maintenance_gw=self.stock * m.spec.technology.capability_decay_per_month / m.algorithmic_multiplier,
+            maintenance_gw=self.stock
+            * m.spec.technology.capability_decay_per_month
+            / m.algorithmic_multiplier,
             expected_compute_price=m.expected_price(self),
             reference_compute_price=m.reference_price,
             shortfall_history=tuple(self.shortfall_history),
@@ -239,7 +256,10 @@ class Lab(Firm):
         tech = self.model.spec.technology
         luck = self.model.rng.lognormal(-0.5 * tech.research_noise**2, tech.research_noise)
         self.training_gw = eff_gw
-        self.stock = self.stock * (1 - tech.capability_decay_per_month) + eff_gw * self.model.algorithmic_multiplier * luck
+        self.stock = (
+            self.stock * (1 - tech.capability_decay_per_month)
+            + eff_gw * self.model.algorithmic_multiplier * luck
+        )
 
 
 class Chipmaker(Firm):
@@ -297,12 +317,16 @@ class OpenSourceProject(Firm):
         """Lag = min + (base - min) * exp(-mean monthly funding / funding scale)."""
         s = self.spec
         mean = float(np.mean(self.funding))
-        return s.min_lag_months + (s.base_lag_months - s.min_lag_months) * np.exp(-mean / s.funding_scale_bn_per_month)
+        return s.min_lag_months + (s.base_lag_months - s.min_lag_months) * np.exp(
+            -mean / s.funding_scale_bn_per_month
+        )
 
     def observe(self) -> Any:
         from aimarket.strategies.base import OpenSourceObs
 
-        return OpenSourceObs(public=self.model.public, name=self.name, cash_bn=self.cash, lag_months=self.lag_months)
+        return OpenSourceObs(
+            public=self.model.public, name=self.name, cash_bn=self.cash, lag_months=self.lag_months
+        )
 
 
 def restriction(deals: list[Deal]) -> tuple[str, Exclusivity]:

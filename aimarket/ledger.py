@@ -61,7 +61,9 @@ class Ledger:
         if self.record:
             self.rows.append((self.tick, source, target, amount, kind))
 
-    def pay(self, payer: str, payee: str, amount: float, kind: str, *, cash_limit: bool = True) -> float:
+    def pay(
+        self, payer: str, payee: str, amount: float, kind: str, *, cash_limit: bool = True
+    ) -> float:
         """``payer`` buys ``amount`` USD bn of ``payee``'s product: credits on ``payee`` first.
 
         The part paid from credits is labelled ``KIND_credit`` (circular revenue). With

@@ -54,13 +54,25 @@ def bloc_shares(shares: Mapping[str, float], bloc_of: Mapping[str, str]) -> dict
 TIMESERIES_FIELDS: dict[str, tuple[str, str]] = {
     "tick": ("int64", "month index from the start"),
     "date": ("string", "calendar month YYYY-MM"),
-    **{f"hhi_{layer}": ("float64", f"[HHI points] firm-level HHI of the {layer} layer") for layer in LAYERS},
-    **{f"bloc_hhi_{layer}": ("float64", f"[HHI points] bloc-level HHI of the {layer} layer") for layer in LAYERS},
     **{
-        f"top_bloc_share_{layer}": ("float64", f"[fraction] largest bloc's share of the {layer} layer")
+        f"hhi_{layer}": ("float64", f"[HHI points] firm-level HHI of the {layer} layer")
         for layer in LAYERS
     },
-    "circular_revenue_share": ("float64", "[fraction] cloud revenue paid with the cloud's own credits"),
+    **{
+        f"bloc_hhi_{layer}": ("float64", f"[HHI points] bloc-level HHI of the {layer} layer")
+        for layer in LAYERS
+    },
+    **{
+        f"top_bloc_share_{layer}": (
+            "float64",
+            f"[fraction] largest bloc's share of the {layer} layer",
+        )
+        for layer in LAYERS
+    },
+    "circular_revenue_share": (
+        "float64",
+        "[fraction] cloud revenue paid with the cloud's own credits",
+    ),
     "active_exclusive": ("int64", "[count] deals with an exclusive clause in force"),
     "mean_providers": ("float64", "[count] mean number of clouds labs bought compute from"),
     "compute_price": ("float64", "[USD bn/eff-GW-month] capacity-weighted mean compute price"),
@@ -76,10 +88,19 @@ TIMESERIES_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
-    **{f"hhi_{layer}_final": ("float64", f"[HHI points] firm HHI of {layer}, last month") for layer in LAYERS},
-    **{f"bloc_hhi_{layer}_final": ("float64", f"[HHI points] bloc HHI of {layer}, last month") for layer in LAYERS},
     **{
-        f"top_bloc_share_{layer}_final": ("float64", f"[fraction] top bloc share of {layer}, last month")
+        f"hhi_{layer}_final": ("float64", f"[HHI points] firm HHI of {layer}, last month")
+        for layer in LAYERS
+    },
+    **{
+        f"bloc_hhi_{layer}_final": ("float64", f"[HHI points] bloc HHI of {layer}, last month")
+        for layer in LAYERS
+    },
+    **{
+        f"top_bloc_share_{layer}_final": (
+            "float64",
+            f"[fraction] top bloc share of {layer}, last month",
+        )
         for layer in LAYERS
     },
     "exclusive_deals": ("int64", "[count] deals whose exclusive or ROFR clause was ever in force"),
@@ -89,7 +110,10 @@ OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
     "monopoly_like": ("bool", "[-] a watched layer had a dominant bloc for the sustain window"),
     "monopoly_layer": ("string", "[-] the layer where it happened first; null = none"),
     "monopoly_onset_tick": ("Int64", "[month] start of the first sustained dominance; null = none"),
-    "circular_revenue_share": ("float64", "[fraction] cloud revenue over the run paid with own credits"),
+    "circular_revenue_share": (
+        "float64",
+        "[fraction] cloud revenue over the run paid with own credits",
+    ),
     "regulator_reviews": ("int64", "[count] deal reviews completed"),
     "regulator_blocks": ("int64", "[count] deals blocked"),
     "regulator_remedies": ("int64", "[count] exclusivity clauses removed by regulators"),
@@ -125,7 +149,11 @@ def outcome_record(
 ) -> dict:
     """The per-run outcome record (fields ``OUTCOME_FIELDS``) from the time series and events."""
     last = rows[-1]
-    out: dict = {f"{m}_{layer}_final": last[f"{m}_{layer}"] for m in ("hhi", "bloc_hhi", "top_bloc_share") for layer in LAYERS}
+    out: dict = {
+        f"{m}_{layer}_final": last[f"{m}_{layer}"]
+        for m in ("hhi", "bloc_hhi", "top_bloc_share")
+        for layer in LAYERS
+    }
     breakdowns = [e for e in events if e["kind"] == "breakdown"]
     out["exclusive_deals"] = exclusive_deals
     out["exclusivity_breakdowns"] = len(breakdowns)
@@ -150,7 +178,9 @@ def outcome_record(
     out["circular_revenue_share"] = circular_share
     out["regulator_reviews"] = sum(e["kind"] in ("cleared", "blocked", "remedied") for e in events)
     out["regulator_blocks"] = sum(e["kind"] == "blocked" for e in events)
-    out["regulator_remedies"] = sum(e["cause"] == "regulator_remedy" for e in events if e["kind"] in ("remedied", "breakdown"))
+    out["regulator_remedies"] = sum(
+        e["cause"] == "regulator_remedy" for e in events if e["kind"] in ("remedied", "breakdown")
+    )
     out["consumer_surplus"] = float(sum(r["consumer_surplus"] for r in rows))
     out["open_share_final"] = last["open_share"]
     out["open_gap_months_final"] = last["open_gap_months"]

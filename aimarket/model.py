@@ -25,12 +25,19 @@ import numpy as np
 
 from aimarket import markets
 from aimarket.agents import Chipmaker, Firm, Hyperscaler, Lab, OpenSourceProject, restriction
-from aimarket.deals import Cause, Deal, EventLog, Exclusivity, Kind, Offer, Status, Terms
+from aimarket.deals import Cause, Deal, EventLog, Exclusivity, Kind, Status, Terms
 from aimarket.ledger import SECTORS, Ledger, credit_account
 from aimarket.metrics import LAYERS, bloc_map, bloc_shares, hhi, normalise, outcome_record
 from aimarket.regulation import Regulator
 from aimarket.scenario import Scenario, ScenarioSpec, _set_key, load_scenario
-from aimarket.strategies.base import CaseFacts, OfferTerms, OfferView, PublicInfo, RaiseInfo, Verdict
+from aimarket.strategies.base import (
+    CaseFacts,
+    OfferTerms,
+    OfferView,
+    PublicInfo,
+    RaiseInfo,
+    Verdict,
+)
 
 NO_OPEN_MODEL = -50.0  # OOM: capability standing in for "no open-weight model"
 
@@ -73,7 +80,9 @@ class AIMarket(mesa.Model):
         self.chipmakers = [Chipmaker(self, s) for s in self.spec.chipmakers]
         self.projects = [OpenSourceProject(self, s) for s in self.spec.open_source]
         self.regulators = [Regulator(self, s) for s in self.spec.regulators]
-        self.firms: dict[str, Firm] = {a.name: a for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.projects)}
+        self.firms: dict[str, Firm] = {
+            a.name: a for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.projects)
+        }
         self.deals: dict[str, Deal] = {}
         self._deals_by_agent: dict[str, list[Deal]] = defaultdict(list)
         self.pending_reviews: dict[str, set[str]] = {}
@@ -121,7 +130,9 @@ class AIMarket(mesa.Model):
         return [lab.name for lab in self.labs if lab.cap_table.get(investor, 0.0) > 0]
 
     def best_chip_efficiency(self) -> float:
-        return max((c.performance for c in self.chipmakers), default=self.chip_growth_per_month**self.tick)
+        return max(
+            (c.performance for c in self.chipmakers), default=self.chip_growth_per_month**self.tick
+        )
 
     def mean_chip_price(self) -> float:
         supply = np.array([c.supply for c in self.chipmakers])
@@ -142,8 +153,12 @@ class AIMarket(mesa.Model):
         m = self.spec.market
         return float(
             markets.valuation(
-                np.array([12 * lab.revenue]), np.array([lab.capability]), self.open_capability,
-                m.revenue_multiple, m.capability_value_bn_per_oom, m.min_valuation_bn,
+                np.array([12 * lab.revenue]),
+                np.array([lab.capability]),
+                self.open_capability,
+                m.revenue_multiple,
+                m.capability_value_bn_per_oom,
+                m.min_valuation_bn,
             )[0]
         )
 
@@ -151,7 +166,9 @@ class AIMarket(mesa.Model):
         t = deal.terms
         investor = self.firms[deal.investor]
         lab = self.firms[deal.target]
-        stake = t.stake if t.stake is not None else t.amount_bn / (self.valuation_of(lab) + t.amount_bn)
+        stake = (
+            t.stake if t.stake is not None else t.amount_bn / (self.valuation_of(lab) + t.amount_bn)
+        )
         return OfferView(
             id=deal.id,
             investor=deal.investor,
@@ -181,7 +198,14 @@ class AIMarket(mesa.Model):
             inhouse_chip_share=spec.inhouse_chip_share,
             stake=spec.stake,
         )
-        deal = Deal(deal_id or f"D{self._deal_seq:04d}", Kind(spec.kind), spec.investor, spec.target, terms, signed_tick=self.tick)
+        deal = Deal(
+            deal_id or f"D{self._deal_seq:04d}",
+            Kind(spec.kind),
+            spec.investor,
+            spec.target,
+            terms,
+            signed_tick=self.tick,
+        )
         self.deals[deal.id] = deal
         self._deals_by_agent[deal.investor].append(deal)
         self._deals_by_agent[deal.target].append(deal)
@@ -189,15 +213,32 @@ class AIMarket(mesa.Model):
 
     def propose(self, investor: str, offer: OfferTerms) -> None:
         """An offer from ``investor`` to a lab, answered by the lab this tick."""
-        spec = SimpleNamespace(kind="investment", investor=investor, commit_price=None, stake=None, **asdict(offer))
+        spec = SimpleNamespace(
+            kind="investment", investor=investor, commit_price=None, stake=None, **asdict(offer)
+        )
         deal = self._new_deal(spec)
-        self.events.add(self.tick, "proposed", deal_id=deal.id, agent=investor, counterparty=deal.target, value=deal.terms.amount_bn)
+        self.events.add(
+            self.tick,
+            "proposed",
+            deal_id=deal.id,
+            agent=investor,
+            counterparty=deal.target,
+            value=deal.terms.amount_bn,
+        )
         self.firms[deal.target].offers.append(deal)
 
     def sign(self, deal: Deal) -> None:
         """Signed: notified to the regulators whose thresholds it meets, else active at once."""
         deal.signed_tick = self.tick
-        self.events.add(self.tick, "signed", deal_id=deal.id, agent=deal.investor, counterparty=deal.target, cause=Cause.SIGNED, value=deal.terms.amount_bn)
+        self.events.add(
+            self.tick,
+            "signed",
+            deal_id=deal.id,
+            agent=deal.investor,
+            counterparty=deal.target,
+            cause=Cause.SIGNED,
+            value=deal.terms.amount_bn,
+        )
         stake = self._stake_after(deal)
         reviewers = [r for r in self.regulators if r.notifiable(deal, stake)]
         if not reviewers:
@@ -207,14 +248,23 @@ class AIMarket(mesa.Model):
         self.pending_reviews[deal.id] = {r.name for r in reviewers}
         for r in reviewers:
             r.notify(deal)
-        self.events.add(self.tick, "under_review", deal_id=deal.id, agent=deal.investor, counterparty=deal.target, value=deal.terms.amount_bn)
+        self.events.add(
+            self.tick,
+            "under_review",
+            deal_id=deal.id,
+            agent=deal.investor,
+            counterparty=deal.target,
+            value=deal.terms.amount_bn,
+        )
 
     def _stake_after(self, deal: Deal) -> float:
         lab = self.firms[deal.target]
         if not isinstance(lab, Lab) or deal.kind is not Kind.INVESTMENT:
             return 0.0
         t = deal.terms
-        new = t.stake if t.stake is not None else t.amount_bn / (self.valuation_of(lab) + t.amount_bn)
+        new = (
+            t.stake if t.stake is not None else t.amount_bn / (self.valuation_of(lab) + t.amount_bn)
+        )
         return lab.cap_table.get(deal.investor, 0.0) * (1 - new) + new
 
     def _activate(self, deal: Deal, began: int | None = None, pay: bool = True) -> None:
@@ -223,11 +273,20 @@ class AIMarket(mesa.Model):
         began = self.tick if began is None else began
         lab = self.firms[deal.target]
         if deal.kind is Kind.INVESTMENT and isinstance(lab, Lab):
-            amount = min(t.amount_bn, max(self.firms[deal.investor].cash, 0.0)) if pay else t.amount_bn
+            amount = (
+                min(t.amount_bn, max(self.firms[deal.investor].cash, 0.0)) if pay else t.amount_bn
+            )
             stake = t.stake if t.stake is not None else amount / (self.valuation_of(lab) + amount)
             if pay:  # deals in force at the start are already in the opening cap table
-                self.ledger.transfer(deal.investor, lab.name, amount * (1 - t.credit_share), "equity")
-                self.ledger.transfer(deal.investor, credit_account(lab.name, deal.investor), amount * t.credit_share, "equity_credits")
+                self.ledger.transfer(
+                    deal.investor, lab.name, amount * (1 - t.credit_share), "equity"
+                )
+                self.ledger.transfer(
+                    deal.investor,
+                    credit_account(lab.name, deal.investor),
+                    amount * t.credit_share,
+                    "equity_credits",
+                )
                 lab.issue_equity(deal.investor, stake)
             deal.stake_acquired = lab.cap_table.get(deal.investor, 0.0)
         if t.commit_price is None:
@@ -237,7 +296,15 @@ class AIMarket(mesa.Model):
         deal.end_tick = began + t.duration_months
         if t.exclusivity is not Exclusivity.NONE:
             self.ever_restricted.add(deal.id)
-        self.events.add(self.tick, "active", deal_id=deal.id, agent=deal.investor, counterparty=deal.target, cause=Cause.CLEARED, value=t.amount_bn)
+        self.events.add(
+            self.tick,
+            "active",
+            deal_id=deal.id,
+            agent=deal.investor,
+            counterparty=deal.target,
+            cause=Cause.CLEARED,
+            value=t.amount_bn,
+        )
 
     def end_deal(self, deal: Deal, status: Status, cause: str) -> None:
         """End an active deal; an early end of a clause in force is an exclusivity breakdown."""
@@ -246,20 +313,45 @@ class AIMarket(mesa.Model):
             penalty = min(deal.terms.exit_penalty_bn, max(self.firms[deal.target].cash, 0.0))
             self.ledger.transfer(deal.target, deal.investor, penalty, "exit_penalty")
         deal.status = status
-        self.events.add(self.tick, status.value, deal_id=deal.id, agent=deal.target, counterparty=deal.investor, cause=cause)
+        self.events.add(
+            self.tick,
+            status.value,
+            deal_id=deal.id,
+            agent=deal.target,
+            counterparty=deal.investor,
+            cause=cause,
+        )
         if was_restricting and status is Status.BROKEN:
             self._breakdown(deal, cause)
 
     def loosen(self, deal: Deal, cause: str) -> None:
         """Renegotiate a clause one step looser (exclusive -> ROFR -> none): a breakdown."""
-        looser = Exclusivity.ROFR if deal.terms.exclusivity is Exclusivity.EXCLUSIVE else Exclusivity.NONE
+        looser = (
+            Exclusivity.ROFR
+            if deal.terms.exclusivity is Exclusivity.EXCLUSIVE
+            else Exclusivity.NONE
+        )
         deal.terms.exclusivity = looser
         deal.loosen_requested = False
-        self.events.add(self.tick, "renegotiated", deal_id=deal.id, agent=deal.investor, counterparty=deal.target, cause=cause)
+        self.events.add(
+            self.tick,
+            "renegotiated",
+            deal_id=deal.id,
+            agent=deal.investor,
+            counterparty=deal.target,
+            cause=cause,
+        )
         self._breakdown(deal, cause)
 
     def _breakdown(self, deal: Deal, cause: str) -> None:
-        self.events.add(self.tick, "breakdown", deal_id=deal.id, agent=deal.target, counterparty=deal.investor, cause=cause)
+        self.events.add(
+            self.tick,
+            "breakdown",
+            deal_id=deal.id,
+            agent=deal.target,
+            counterparty=deal.investor,
+            cause=cause,
+        )
 
     def rule(self, deal: Deal, regulator: Regulator, verdict: str) -> None:
         """Apply one regulator's verdict; activate when every reviewer has cleared."""
@@ -267,13 +359,35 @@ class AIMarket(mesa.Model):
             return
         if verdict == Verdict.BLOCK:
             deal.status = Status.BLOCKED
-            self.events.add(self.tick, "blocked", deal_id=deal.id, agent=regulator.name, counterparty=deal.investor, cause=Cause.REGULATOR_BLOCK, value=deal.terms.amount_bn)
+            self.events.add(
+                self.tick,
+                "blocked",
+                deal_id=deal.id,
+                agent=regulator.name,
+                counterparty=deal.investor,
+                cause=Cause.REGULATOR_BLOCK,
+                value=deal.terms.amount_bn,
+            )
             return
         if verdict == Verdict.REMEDY:
             deal.terms.exclusivity = Exclusivity.NONE
-            self.events.add(self.tick, "remedied", deal_id=deal.id, agent=regulator.name, counterparty=deal.investor, cause=Cause.REGULATOR_REMEDY)
+            self.events.add(
+                self.tick,
+                "remedied",
+                deal_id=deal.id,
+                agent=regulator.name,
+                counterparty=deal.investor,
+                cause=Cause.REGULATOR_REMEDY,
+            )
         else:
-            self.events.add(self.tick, "cleared", deal_id=deal.id, agent=regulator.name, counterparty=deal.investor, cause=Cause.CLEARED)
+            self.events.add(
+                self.tick,
+                "cleared",
+                deal_id=deal.id,
+                agent=regulator.name,
+                counterparty=deal.investor,
+                cause=Cause.CLEARED,
+            )
         pending = self.pending_reviews[deal.id]
         pending.discard(regulator.name)
         if not pending:
@@ -284,10 +398,21 @@ class AIMarket(mesa.Model):
         shares = bloc_shares(self.layer_shares[layer], self._bloc_of)
         leader = max(shares, key=lambda k: (shares[k], k), default="")
         members = {f for f, b in self._bloc_of.items() if b == leader}
-        hits = [d for d in self.deals.values() if d.restricts and (d.investor in members or d.target in members)]
+        hits = [
+            d
+            for d in self.deals.values()
+            if d.restricts and (d.investor in members or d.target in members)
+        ]
         for deal in hits:
             deal.terms.exclusivity = Exclusivity.NONE
-            self.events.add(self.tick, "investigation_remedy", deal_id=deal.id, agent=regulator.name, counterparty=deal.target, cause=Cause.REGULATOR_REMEDY)
+            self.events.add(
+                self.tick,
+                "investigation_remedy",
+                deal_id=deal.id,
+                agent=regulator.name,
+                counterparty=deal.target,
+                cause=Cause.REGULATOR_REMEDY,
+            )
             self._breakdown(deal, Cause.REGULATOR_REMEDY)
         if not hits:
             self.events.add(self.tick, "investigation_closed", agent=regulator.name, cause=layer)
@@ -295,31 +420,60 @@ class AIMarket(mesa.Model):
     # ----------------------------------------------------------------- blocs and cases
     def _ties(self, extra: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:
         threshold = self.spec.market.control_stake
-        ties = [(owner, lab.name) for lab in self.labs for owner, s in lab.cap_table.items() if s >= threshold and owner in self.firms]
+        ties = [
+            (owner, lab.name)
+            for lab in self.labs
+            for owner, s in lab.cap_table.items()
+            if s >= threshold and owner in self.firms
+        ]
         clauses = set(self.spec.market.bloc_ties)
-        ties += [(d.investor, d.target) for d in self.deals.values() if d.restricts and d.terms.exclusivity.value in clauses]
+        ties += [
+            (d.investor, d.target)
+            for d in self.deals.values()
+            if d.restricts and d.terms.exclusivity.value in clauses
+        ]
         return ties + list(extra)
 
     def _bloc_hhi(self, bloc_of: dict[str, str]) -> dict[str, float]:
-        return {layer: hhi(bloc_shares(self.layer_shares[layer], bloc_of).values()) for layer in LAYERS}
+        return {
+            layer: hhi(bloc_shares(self.layer_shares[layer], bloc_of).values()) for layer in LAYERS
+        }
 
     def current_bloc_hhi(self) -> dict[str, float]:
-        return {k: v for k, v in self._bloc_hhi(self._bloc_of).items() if k in self.spec.monopoly.layers}
+        return {
+            k: v for k, v in self._bloc_hhi(self._bloc_of).items() if k in self.spec.monopoly.layers
+        }
 
     def case_facts(self, deal: Deal, regulator: Regulator) -> CaseFacts:
         stake = self._stake_after(deal)
         by_control = stake >= self.spec.market.control_stake
         by_clause = deal.terms.exclusivity.value in self.spec.market.bloc_ties
         pre = self._bloc_hhi(self._bloc_of)
-        post_map = bloc_map(self.firms, self._ties([(deal.investor, deal.target)] if by_control or by_clause else []))
+        post_map = bloc_map(
+            self.firms,
+            self._ties([(deal.investor, deal.target)] if by_control or by_clause else []),
+        )
         post = self._bloc_hhi(post_map)
         label = post_map[deal.investor]
-        combined = {layer: bloc_shares(self.layer_shares[layer], post_map).get(label, 0.0) for layer in LAYERS}
+        combined = {
+            layer: bloc_shares(self.layer_shares[layer], post_map).get(label, 0.0)
+            for layer in LAYERS
+        }
         return CaseFacts(
-            deal_id=deal.id, investor=deal.investor, target=deal.target, amount_bn=deal.terms.amount_bn,
-            stake_after=stake, exclusivity=deal.terms.exclusivity, tie_by_control=by_control,
-            tie_by_clause=by_clause, pre_hhi=pre, post_hhi=post, combined_share=combined,
-            gatekeeper_involved=bool({deal.investor, deal.target} & set(regulator.spec.gatekeepers)),
+            deal_id=deal.id,
+            investor=deal.investor,
+            target=deal.target,
+            amount_bn=deal.terms.amount_bn,
+            stake_after=stake,
+            exclusivity=deal.terms.exclusivity,
+            tie_by_control=by_control,
+            tie_by_clause=by_clause,
+            pre_hhi=pre,
+            post_hhi=post,
+            combined_share=combined,
+            gatekeeper_involved=bool(
+                {deal.investor, deal.target} & set(regulator.spec.gatekeepers)
+            ),
         )
 
     # ----------------------------------------------------------------- the month
@@ -345,19 +499,29 @@ class AIMarket(mesa.Model):
         serving = self._model_market()
         self._compute_market(serving)
         for lab in self.labs:
-            self.ledger.transfer(lab.name, "suppliers", min(lab.spec.staff_cost_bn_per_month, max(lab.cash, 0.0)), "staff")
+            self.ledger.transfer(
+                lab.name,
+                "suppliers",
+                min(lab.spec.staff_cost_bn_per_month, max(lab.cash, 0.0)),
+                "staff",
+            )
         for h in self.hyperscalers:
             h.run_costs()
         self._record()
         self.tick += 1
 
     def _apply_shock(self, shock: Any) -> None:
-        data = {"technology": self.spec.technology.model_dump(), "market": self.spec.market.model_dump()}
+        data = {
+            "technology": self.spec.technology.model_dump(),
+            "market": self.spec.market.model_dump(),
+        }
         for key, value in shock.set.items():
             _set_key(data, key, value, f"shock {shock.month}")
         self.spec.technology = type(self.spec.technology).model_validate(data["technology"])
         self.spec.market = type(self.spec.market).model_validate(data["market"])
-        self.chip_growth_per_month = self.spec.technology.chip_efficiency_growth_per_year ** (1 / 12)
+        self.chip_growth_per_month = self.spec.technology.chip_efficiency_growth_per_year ** (
+            1 / 12
+        )
 
     def _advance_technology(self) -> None:
         tech, market = self.spec.technology, self.spec.market
@@ -380,13 +544,22 @@ class AIMarket(mesa.Model):
             if at < 0:
                 k = self.frontier_history[0] + growth * at
             else:
-                k = float(np.interp(at, np.arange(len(self.frontier_history)), self.frontier_history))
+                k = float(
+                    np.interp(at, np.arange(len(self.frontier_history)), self.frontier_history)
+                )
             best = max(best, k)
         self.open_capability = best
 
     def _public_info(self) -> PublicInfo:
         raising = tuple(
-            RaiseInfo(lab.name, lab.raise_bn, self.valuation_of(lab), lab.capability, restriction(self.deals_of(lab.name))[0], lab.controller())
+            RaiseInfo(
+                lab.name,
+                lab.raise_bn,
+                self.valuation_of(lab),
+                lab.capability,
+                restriction(self.deals_of(lab.name))[0],
+                lab.controller(),
+            )
             for lab in self.labs
             if lab.raise_bn > 0
         )
@@ -430,16 +603,30 @@ class AIMarket(mesa.Model):
                     self.loosen_refused[deal_id] = True
                 deal.loosen_requested = False
             for project, amount in d.sponsor_bn.items():
-                self.ledger.transfer(h.name, project, min(max(amount, 0.0), max(h.cash, 0.0)), "sponsorship")
+                self.ledger.transfer(
+                    h.name, project, min(max(amount, 0.0), max(h.cash, 0.0)), "sponsorship"
+                )
         for event in self._events_by_tick.get(self.tick, []):
             deal = self._new_deal(event, event.id)
             if event.type == "deal":
                 self.sign(deal)
             else:
-                self.events.add(self.tick, "proposed", deal_id=deal.id, agent=deal.investor, counterparty=deal.target, value=deal.terms.amount_bn)
+                self.events.add(
+                    self.tick,
+                    "proposed",
+                    deal_id=deal.id,
+                    agent=deal.investor,
+                    counterparty=deal.target,
+                    value=deal.terms.amount_bn,
+                )
                 self.firms[deal.target].offers.append(deal)
         for p in self.projects:
-            self.ledger.transfer("outside_investors", p.name, p.spec.community_funding_bn_per_month, "community_funding")
+            self.ledger.transfer(
+                "outside_investors",
+                p.name,
+                p.spec.community_funding_bn_per_month,
+                "community_funding",
+            )
             p.spend_plan = max(p.strategy.decide(p.observe(), rng).spend_bn, 0.0)
         for lab in self.labs:
             self._lab_decides(lab)
@@ -493,8 +680,14 @@ class AIMarket(mesa.Model):
         for i, h in enumerate(self.hyperscalers):
             own = 0.0
             if h.maturity > 0 and h.inhouse_share > 0:
-                own = min(h.waiting_gw * h.inhouse_share, h.spec.inhouse_capacity_gw_per_month, max(h.cash, 0.0) / h.spec.inhouse_cost_bn_per_gw)
-                self.ledger.transfer(h.name, "suppliers", own * h.spec.inhouse_cost_bn_per_gw, "chips_inhouse")
+                own = min(
+                    h.waiting_gw * h.inhouse_share,
+                    h.spec.inhouse_capacity_gw_per_month,
+                    max(h.cash, 0.0) / h.spec.inhouse_cost_bn_per_gw,
+                )
+                self.ledger.transfer(
+                    h.name, "suppliers", own * h.spec.inhouse_cost_bn_per_gw, "chips_inhouse"
+                )
                 h.install(own, h.maturity * best)
             h.inhouse_delivered.append(own)
             orders[i] = min(h.waiting_gw, max(h.cash, 0.0) / max(self.mean_chip_price(), 1e-9))
@@ -513,23 +706,38 @@ class AIMarket(mesa.Model):
                 supply[j] -= q
         price_per_eff = np.array([c.price / c.performance for c in self.chipmakers])
         delivered = np.array([sum(c.delivered) for c in self.chipmakers])
-        base = delivered / delivered.sum() if delivered.sum() > 0 else np.full(len(delivered), 1 / len(delivered))
+        base = (
+            delivered / delivered.sum()
+            if delivered.sum() > 0
+            else np.full(len(delivered), 1 / len(delivered))
+        )
         lock = np.array([c.spec.lock_in for c in self.chipmakers])
-        weight = markets.softmax(-self.spec.market.chip_price_sensitivity * price_per_eff / price_per_eff.mean() + lock * base)
+        weight = markets.softmax(
+            -self.spec.market.chip_price_sensitivity * price_per_eff / price_per_eff.mean()
+            + lock * base
+        )
         nh, nc = bought.shape
         pair_b = np.repeat(np.arange(nh), nc)
         pair_s = np.tile(np.arange(nc), nh)
         alloc = markets.allocate(supply, orders, pair_b, pair_s, weight[pair_s])
         bought += alloc.reshape(nh, nc)
         for j, c in enumerate(self.chipmakers):
-            c.demand_history.append(float(np.sum(orders * weight[j]) + bought[:, j].sum() - alloc.reshape(nh, nc)[:, j].sum()))
+            c.demand_history.append(
+                float(
+                    np.sum(orders * weight[j])
+                    + bought[:, j].sum()
+                    - alloc.reshape(nh, nc)[:, j].sum()
+                )
+            )
         for (i, j), gw in np.ndenumerate(bought):
             if gw <= 0:
                 continue
             h, c = self.hyperscalers[i], self.chipmakers[j]
             paid = self.ledger.pay(h.name, c.name, gw * c.price, "chips")
             got = paid / c.price
-            self.ledger.transfer(c.name, "suppliers", got * c.spec.unit_cost_bn_per_gw, "chip_production")
+            self.ledger.transfer(
+                c.name, "suppliers", got * c.spec.unit_cost_bn_per_gw, "chip_production"
+            )
             h.install(got, c.performance)
             bought[i, j] = got
         for j, c in enumerate(self.chipmakers):
@@ -543,7 +751,15 @@ class AIMarket(mesa.Model):
         caps = np.array([lab.capability for lab in self.labs])
         prices = np.array([lab.price for lab in self.labs])
         open_price = 1 + m.open_serving_markup
-        shares, open_share, logsum = markets.model_choice(caps, prices, self.open_capability, open_price, m.no_ai_utility, m.capability_weight, m.price_sensitivity)
+        shares, open_share, logsum = markets.model_choice(
+            caps,
+            prices,
+            self.open_capability,
+            open_price,
+            m.no_ai_utility,
+            m.capability_weight,
+            m.price_sensitivity,
+        )
         self.open_share = open_share
         self.unit_cost = self.reference_price / self.inference_multiplier  # USD bn per usage unit
         self.consumer_surplus = self.usage_units * self.unit_cost / m.price_sensitivity * logsum
@@ -581,7 +797,14 @@ class AIMarket(mesa.Model):
             lab.providers = set()
             desired[k] = serving[k] + lab.training_budget / max(self.expected_price(lab), 1e-9)
         # contracts
-        contracts = [d for d in self.deals.values() if d.active and d.kind is not Kind.CHIP_SUPPLY and d.terms.commit_gw > 0 and d.investor in hidx]
+        contracts = [
+            d
+            for d in self.deals.values()
+            if d.active
+            and d.kind is not Kind.CHIP_SUPPLY
+            and d.terms.commit_gw > 0
+            and d.investor in hidx
+        ]
         asked = np.zeros(len(hs))
         for d in contracts:
             asked[hidx[d.investor]] += d.terms.commit_gw
@@ -615,7 +838,11 @@ class AIMarket(mesa.Model):
         for k, lab in enumerate(self.labs):
             allowed = [hidx[n] for n in self._allowed(lab)]
             partner, clause = restriction(self.deals_of(lab.name))
-            allowed = sorted(allowed, key=lambda i: (prices[i], i))[: m.max_providers] if len(allowed) > m.max_providers else allowed
+            allowed = (
+                sorted(allowed, key=lambda i: (prices[i], i))[: m.max_providers]
+                if len(allowed) > m.max_providers
+                else allowed
+            )
             if clause is Exclusivity.ROFR and hidx[partner] not in allowed:
                 allowed.append(hidx[partner])
             funds = self.ledger.balance(lab.name) + sum(self.ledger.credits_of(lab.name).values())
@@ -628,7 +855,10 @@ class AIMarket(mesa.Model):
                 pair_f.append(clause is Exclusivity.ROFR and hs[i].name == partner)
         affinity = np.array([h.spec.cloud_affinity for h in hs])
         market_weight = affinity * np.exp(-m.cloud_price_sensitivity * prices / ref)
-        enterprise = self.enterprise_demand * (self.start_price / self.reference_price) ** m.enterprise_price_elasticity
+        enterprise = (
+            self.enterprise_demand
+            * (self.start_price / self.reference_price) ** m.enterprise_price_elasticity
+        )
         open_serving = self.usage_units * self.open_share / self.inference_multiplier
         buyers = [enterprise + open_serving] + [p.spend_plan / ref for p in self.projects]
         for extra, demand in enumerate(buyers):
@@ -671,7 +901,9 @@ class AIMarket(mesa.Model):
         for k, lab in enumerate(self.labs):
             partner, _ = restriction(self.deals_of(lab.name))
             if partner and left[k] > 0:
-                hs[hidx[partner]].shortfall_by_lab[lab.name] = hs[hidx[partner]].shortfall_by_lab.get(lab.name, 0.0) + left[k]
+                hs[hidx[partner]].shortfall_by_lab[lab.name] = (
+                    hs[hidx[partner]].shortfall_by_lab.get(lab.name, 0.0) + left[k]
+                )
             served = min(got[k], serving[k])
             lab.train(got[k] - served)
             revenue = served * self.inference_multiplier * lab.price * self.unit_cost
@@ -679,7 +911,9 @@ class AIMarket(mesa.Model):
             lab.revenue = revenue
             lab.shortfall_history.append(float(unmet[k] / desired[k]) if desired[k] > 0 else 0.0)
         for i, h in enumerate(hs):
-            h.requested = float(asked_at[i]) + sum(d.terms.commit_gw for d in contracts if d.investor == h.name)
+            h.requested = float(asked_at[i]) + sum(
+                d.terms.commit_gw for d in contracts if d.investor == h.name
+            )
             h.demand_history.append(h.requested)
         self._shortfall_share = float(unmet.sum() / desired.sum()) if desired.sum() > 0 else 0.0
         self._served_usage = got
@@ -691,7 +925,9 @@ class AIMarket(mesa.Model):
         chips.update({h.name: sum(h.inhouse_delivered) for h in self.hyperscalers})
         self.layer_shares = {
             "cloud": normalise({h.name: h.revenue for h in self.hyperscalers}),
-            "models": {lab.name: lab.usage_share / usage_total for lab in self.labs} if usage_total > 0 else {},
+            "models": {lab.name: lab.usage_share / usage_total for lab in self.labs}
+            if usage_total > 0
+            else {},
             "chips": normalise(chips),
         }
         self._bloc_of = bloc_map(self.firms, self._ties())
@@ -704,8 +940,13 @@ class AIMarket(mesa.Model):
             row[f"top_bloc_share_{layer}"] = float(max(blocs.values(), default=0.0))
         flows = self.ledger.flows
         cloud_revenue = flows["compute"] + flows["compute_credit"]
-        row["circular_revenue_share"] = float(flows["compute_credit"] / cloud_revenue) if cloud_revenue > 0 else 0.0
-        row["active_exclusive"] = sum(d.restricts and d.terms.exclusivity is Exclusivity.EXCLUSIVE for d in self.deals.values())
+        row["circular_revenue_share"] = (
+            float(flows["compute_credit"] / cloud_revenue) if cloud_revenue > 0 else 0.0
+        )
+        row["active_exclusive"] = sum(
+            d.restricts and d.terms.exclusivity is Exclusivity.EXCLUSIVE
+            for d in self.deals.values()
+        )
         row["mean_providers"] = float(np.mean([len(lab.providers) for lab in self.labs]))
         row["compute_price"] = self._mean_compute_price()
         row["chip_price"] = self.mean_chip_price()
@@ -723,12 +964,23 @@ class AIMarket(mesa.Model):
                 self.agent_rows.append(self._agent_row(a))
 
     def _agent_row(self, a: Firm) -> dict:
-        row = {"tick": self.tick, "agent": a.name, "type": a.agent_type, "cash": a.cash,
-               "credits": sum(self.ledger.credits_of(a.name).values()), "price": getattr(a, "price", np.nan),
-               "capacity_eff_gw": getattr(a, "capacity_eff", np.nan), "capability": np.nan,
-               "usage_share": np.nan, "revenue": getattr(a, "revenue", np.nan), "valuation": np.nan}
+        row = {
+            "tick": self.tick,
+            "agent": a.name,
+            "type": a.agent_type,
+            "cash": a.cash,
+            "credits": sum(self.ledger.credits_of(a.name).values()),
+            "price": getattr(a, "price", np.nan),
+            "capacity_eff_gw": getattr(a, "capacity_eff", np.nan),
+            "capability": np.nan,
+            "usage_share": np.nan,
+            "revenue": getattr(a, "revenue", np.nan),
+            "valuation": np.nan,
+        }
         if isinstance(a, Lab):
-            row.update(capability=a.capability, usage_share=a.usage_share, valuation=self.valuation_of(a))
+            row.update(
+                capability=a.capability, usage_share=a.usage_share, valuation=self.valuation_of(a)
+            )
         return row
 
     def outcome(self) -> dict:
@@ -738,10 +990,15 @@ class AIMarket(mesa.Model):
         restricted = 0.0
         usage_total = sum(lab.usage_share for lab in self.labs) + self.open_share
         for lab in self.labs:
-            partner, clause = restriction(self.deals_of(lab.name))
+            _, clause = restriction(self.deals_of(lab.name))
             if clause is Exclusivity.EXCLUSIVE or lab.parent():
                 restricted += lab.usage_share / usage_total if usage_total > 0 else 0.0
         return outcome_record(
-            self.rows, self.events.rows, self.spec.monopoly.model_dump(), self.spec.regime.model_dump(),
-            totals["compute_credit"] / revenue if revenue > 0 else 0.0, len(self.ever_restricted), restricted,
+            self.rows,
+            self.events.rows,
+            self.spec.monopoly.model_dump(),
+            self.spec.regime.model_dump(),
+            totals["compute_credit"] / revenue if revenue > 0 else 0.0,
+            len(self.ever_restricted),
+            restricted,
         )

@@ -49,7 +49,9 @@ class Regulator(mesa.Agent):
     def track_concentration(self, bloc_hhi: dict[str, float]) -> None:
         for layer, value in bloc_hhi.items():
             above = value > self.spec.investigation_hhi
-            self.months_concentrated[layer] = self.months_concentrated.get(layer, 0) + 1 if above else 0
+            self.months_concentrated[layer] = (
+                self.months_concentrated.get(layer, 0) + 1 if above else 0
+            )
 
     def step(self) -> None:
         """Start queued reviews, rule on the cases due, open and conclude investigations."""
@@ -77,8 +79,13 @@ class Regulator(mesa.Agent):
         for layer in decision.investigate:
             if layer not in self.investigations:
                 self.investigations[layer] = tick + self.spec.investigation_months
-                m.events.add(tick, "investigation_opened", agent=self.name, cause=layer,
-                             value=obs.bloc_hhi.get(layer, 0.0))
+                m.events.add(
+                    tick,
+                    "investigation_opened",
+                    agent=self.name,
+                    cause=layer,
+                    value=obs.bloc_hhi.get(layer, 0.0),
+                )
                 self.actions += 1
         for layer, end in list(self.investigations.items()):
             if end <= tick:

@@ -73,8 +73,9 @@ class Market(Spec):
     demand_noise: NonNeg = _f(0.05, "[sd of log] monthly shock to potential model usage growth")
     capability_weight: NonNeg = _f(2.0, "[utility/OOM] users' valuation of capability (logit)")
     price_sensitivity: Pos = _f(
-        2.0, "[utility per reference cost] price coefficient; price measured in units of the "
-        "reference serving cost per usage unit"
+        2.0,
+        "[utility per reference cost] price coefficient; price measured in units of the "
+        "reference serving cost per usage unit",
     )
     no_ai_utility: float = _f(-1.0, "[utility] value of using no model (outside good)")
     open_serving_markup: NonNeg = _f(
@@ -91,7 +92,8 @@ class Market(Spec):
         4.0, "[utility per relative price] how strongly buyers split spot demand by cloud price"
     )
     chip_price_sensitivity: NonNeg = _f(
-        4.0, "[utility per relative price] how strongly clouds split chip orders by price/performance"
+        4.0,
+        "[utility per relative price] how strongly clouds split chip orders by price/performance",
     )
     max_providers: int = _f(3, "[count] most clouds a lab buys spot compute from in a month", ge=1)
     outside_capital_bn_per_month: NonNeg = _f(
@@ -116,12 +118,15 @@ class Monopoly(Spec):
     )
     share_threshold: Fraction = _f(0.5, "[fraction] top bloc share that counts as dominant")
     hhi_threshold: float = _f(5000.0, "[HHI points] bloc HHI that counts as dominant", ge=0, le=1e4)
-    sustain_months: int = _f(12, "[months] consecutive months of dominance to be monopoly-like", ge=1)
+    sustain_months: int = _f(
+        12, "[months] consecutive months of dominance to be monopoly-like", ge=1
+    )
 
 
 class Regime(Spec):
     open_dominant_share: Fraction = _f(
-        0.5, "[fraction] open-weight usage share (of model usage) above which a run is open-dominant"
+        0.5,
+        "[fraction] open-weight usage share (of model usage) above which a run is open-dominant",
     )
     exclusive_bloc_share: Fraction = _f(
         0.5, "[fraction] model usage share of labs under exclusive clauses for exclusive-blocs"
@@ -139,10 +144,16 @@ class Hyperscaler(Agent):
     capacity_gw: NonNeg = _f(1.0, "[GW] installed AI data-centre capacity with chips")
     capacity_efficiency: Pos = _f(1.0, "[eff-GW/GW] effective compute per GW of the installed base")
     pipeline_gw: NonNeg = _f(0.5, "[GW] shells under construction at the start (spread evenly)")
-    build_lead_months: int = _f(21, "[months] from ordering a data-centre shell to it being ready", ge=1)
-    shell_cost_bn_per_gw: NonNeg = _f(15.0, "[USD bn/GW] building, power and cooling, paid at order")
+    build_lead_months: int = _f(
+        21, "[months] from ordering a data-centre shell to it being ready", ge=1
+    )
+    shell_cost_bn_per_gw: NonNeg = _f(
+        15.0, "[USD bn/GW] building, power and cooling, paid at order"
+    )
     opex_bn_per_gw_month: NonNeg = _f(0.08, "[USD bn/GW-month] energy and operations")
-    depreciation_per_year: Fraction = _f(0.15, "[1/yr] share of installed capacity retired each year")
+    depreciation_per_year: Fraction = _f(
+        0.15, "[1/yr] share of installed capacity retired each year"
+    )
     compute_price: Pos = _f(1.2, "[USD bn/eff-GW-month] posted compute price at the start")
     other_income_bn_per_month: NonNeg = _f(
         5.0, "[USD bn/month] operating cash flow of the group's non-AI businesses"
@@ -195,7 +206,9 @@ class Regulator(Agent):
     notify_stake: Fraction = _f(0.1, "[fraction] stake above which a deal is notified")
     review_months: int = _f(2, "[months] length of a review", ge=0)
     caseload: int = _f(4, "[count] reviews handled at once; more wait in a queue", ge=1)
-    investigation_hhi: float = _f(2500.0, "[HHI points] bloc HHI that triggers a market investigation")
+    investigation_hhi: float = _f(
+        2500.0, "[HHI points] bloc HHI that triggers a market investigation"
+    )
     investigation_months: int = _f(18, "[months] length of a market investigation", ge=1)
     gatekeepers: list[str] = _f([], "[-] firms designated as gatekeepers (ex-ante rules)")
 
@@ -212,7 +225,9 @@ class DealSpec(Spec):
     exit_penalty_bn: NonNeg = _f(0.0, "[USD bn] paid by the target to break early")
     commit_gw: NonNeg = _f(0.0, "[eff-GW/month] take-or-pay compute (chips: GW/month)")
     commit_price: float | None = _f(None, "[USD bn/eff-GW-month] contract price; none = list", gt=0)
-    inhouse_chip_share: Fraction = _f(0.0, "[fraction] of committed compute on the investor's chips")
+    inhouse_chip_share: Fraction = _f(
+        0.0, "[fraction] of committed compute on the investor's chips"
+    )
     stake: Fraction | None = _f(None, "[fraction] stake acquired; none = amount/post-money")
 
 
@@ -257,7 +272,9 @@ class ScenarioSpec(Spec):
 
     @model_validator(mode="after")
     def _names_resolve(self) -> ScenarioSpec:
-        firms = [a.name for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.open_source)]
+        firms = [
+            a.name for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.open_source)
+        ]
         names = firms + [r.name for r in self.regulators]
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
@@ -275,7 +292,9 @@ class ScenarioSpec(Spec):
             for d in items:
                 for role in ("investor", "target"):
                     if getattr(d, role) not in known:
-                        raise ValueError(f"{group}.{d.id}.{role}: unknown agent {getattr(d, role)!r}")
+                        raise ValueError(
+                            f"{group}.{d.id}.{role}: unknown agent {getattr(d, role)!r}"
+                        )
         return self
 
 
@@ -358,7 +377,9 @@ def _set_key(data: dict, key: str, value: Any, origin: str) -> None:
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if isinstance(node, list):
-            match = [x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))]
+            match = [
+                x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))
+            ]
             if not match:
                 raise ScenarioError(f"{origin}: {key}: no element named {part!r}")
             if last:
@@ -407,7 +428,9 @@ def _check_strategies(spec: ScenarioSpec, origin: str) -> None:
             try:
                 strategies.make(agent_type, agent.strategy, dict(agent.strategy_params))
             except (KeyError, TypeError, ValueError) as err:
-                raise ScenarioError(f"{origin}: {group}.{agent.name}.strategy: {err.args[0]}") from None
+                raise ScenarioError(
+                    f"{origin}: {group}.{agent.name}.strategy: {err.args[0]}"
+                ) from None
 
 
 class Scenario:
@@ -458,7 +481,9 @@ class Scenario:
         node: Any = self.data
         for part in key.split("."):
             if isinstance(node, list):
-                match = [x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))]
+                match = [
+                    x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))
+                ]
                 node = match[0] if match else None
             elif isinstance(node, dict) and part in node:
                 node = node[part]

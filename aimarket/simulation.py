@@ -34,7 +34,9 @@ class RunResult:
     ledger: list[tuple] = field(default_factory=list)
 
 
-def simulate(scenario: Scenario, seed: int, *, ticks: int | None = None, detail: bool = False) -> RunResult:
+def simulate(
+    scenario: Scenario, seed: int, *, ticks: int | None = None, detail: bool = False
+) -> RunResult:
     """Run ``scenario`` for ``ticks`` months (default: the scenario's horizon) with ``seed``."""
     model = AIMarket(scenario, rng=seed, detail=detail)
     for _ in range(scenario.ticks if ticks is None else ticks):
@@ -60,12 +62,13 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
     try:
         pd.DataFrame(result.timeseries).to_parquet(tmp / "timeseries.parquet", index=False)
         pd.DataFrame(result.agents).to_parquet(tmp / "agents.parquet", index=False)
-        pd.DataFrame(result.events, columns=["tick", "date", "kind", "deal_id", "agent", "counterparty", "cause", "value"]).to_parquet(
-            tmp / "events.parquet", index=False
-        )
-        pd.DataFrame(result.ledger, columns=["tick", "source", "target", "amount", "kind"]).to_parquet(
-            tmp / "ledger.parquet", index=False
-        )
+        pd.DataFrame(
+            result.events,
+            columns=["tick", "date", "kind", "deal_id", "agent", "counterparty", "cause", "value"],
+        ).to_parquet(tmp / "events.parquet", index=False)
+        pd.DataFrame(
+            result.ledger, columns=["tick", "source", "target", "amount", "kind"]
+        ).to_parquet(tmp / "ledger.parquet", index=False)
         summary = {
             "outcome": result.outcome,
             "scenario": scenario.name,
@@ -99,7 +102,11 @@ def summary_lines(result: RunResult) -> list[str]:
     return [
         f"scenario {result.scenario}, seed {result.seed}, {o['ticks']} months",
         f"regime: {o['regime']}"
-        + (f" ({o['monopoly_layer']} from month {o['monopoly_onset_tick']})" if o["monopoly_like"] else ""),
+        + (
+            f" ({o['monopoly_layer']} from month {o['monopoly_onset_tick']})"
+            if o["monopoly_like"]
+            else ""
+        ),
         f"HHI final  cloud {o['hhi_cloud_final']:7.0f}  models {o['hhi_models_final']:7.0f}  chips {o['hhi_chips_final']:7.0f}",
         f"bloc HHI   cloud {o['bloc_hhi_cloud_final']:7.0f}  models {o['bloc_hhi_models_final']:7.0f}  chips {o['bloc_hhi_chips_final']:7.0f}",
         f"exclusivity breakdowns: {o['exclusivity_breakdowns']} of {o['exclusive_deals']} clauses"

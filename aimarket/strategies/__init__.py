@@ -36,7 +36,9 @@ def make(agent_type: str, name: str, params: dict[str, Any]) -> Strategy:
     try:
         cls = REGISTRY[(agent_type, name)]
     except KeyError:
-        raise KeyError(f"unknown strategy {name!r} (known: {', '.join(names(agent_type))})") from None
+        raise KeyError(
+            f"unknown strategy {name!r} (known: {', '.join(names(agent_type))})"
+        ) from None
     return cls(**params)
 
 

@@ -28,5 +28,7 @@ class MerchantSeller(Strategy):
         ratio = orders / max(obs.supply_gw, 1e-9)
         step = np.clip(ratio - 1.0, -0.5, 1.0) * p["price_step"]
         price = max(obs.price * (1 + step), obs.unit_cost * (1 + p["min_markup"]))
-        expand = obs.supply_gw * (obs.max_supply_growth_per_month - 1) if ratio > p["expand_at"] else 0.0
+        expand = (
+            obs.supply_gw * (obs.max_supply_growth_per_month - 1) if ratio > p["expand_at"] else 0.0
+        )
         return ChipmakerDecision(price=price, expand_gw=expand)

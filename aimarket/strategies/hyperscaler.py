@@ -52,7 +52,10 @@ class CapacityPlanner(Strategy):
         growth = demand_growth(obs.demand_history)
         lead = obs.build_lead_months
         target = max(demand, obs.committed_gw) * growth**lead * (1 + p["headroom"])
-        projected = obs.capacity_eff_gw * 0.99**lead + (obs.pipeline_gw + obs.waiting_gw) * obs.efficiency_new
+        projected = (
+            obs.capacity_eff_gw * 0.99**lead
+            + (obs.pipeline_gw + obs.waiting_gw) * obs.efficiency_new
+        )
         budget = max(obs.cash_bn, 0.0) * p["capex_share"]
         build = max(target - projected, 0.0) / obs.efficiency_new
         build = min(build, budget / max(obs.build_cost_per_gw, 1e-9))
@@ -62,7 +65,8 @@ class CapacityPlanner(Strategy):
         merchant = obs.build_cost_per_gw
         inhouse = (
             min(1.0, obs.inhouse_maturity)
-            if obs.inhouse_maturity > 0 and obs.inhouse_cost_per_gw / obs.inhouse_maturity < merchant
+            if obs.inhouse_maturity > 0
+            and obs.inhouse_cost_per_gw / obs.inhouse_maturity < merchant
             else 0.0
         )
         inhouse = max(inhouse, obs.inhouse_commit_share)

@@ -67,7 +67,9 @@ class Balanced(Strategy):
         if offer.investor_capacity_eff_gw > 0 and offer.exclusivity is not Exclusivity.NONE:
             need = max(obs.serving_need_gw, 1e-6) * 3  # room to grow
             clause *= 1 + max(0.0, 1 - offer.investor_capacity_eff_gw / need)
-        control = p["control_aversion"] * offer.amount_bn if offer.stake >= p["control_stake"] else 0.0
+        control = (
+            p["control_aversion"] * offer.amount_bn if offer.stake >= p["control_stake"] else 0.0
+        )
         conflict = sum(
             d.exit_penalty_bn
             for d in obs.deals
@@ -101,8 +103,7 @@ class Balanced(Strategy):
             if d.exclusivity is Exclusivity.NONE:
                 continue
             if any(
-                o.investor != d.investor
-                and Exclusivity.EXCLUSIVE in (d.exclusivity, o.exclusivity)
+                o.investor != d.investor and Exclusivity.EXCLUSIVE in (d.exclusivity, o.exclusivity)
                 for o in chosen
             ):
                 broken[d.id] = Cause.BETTER_OUTSIDE_OFFER

@@ -21,7 +21,9 @@ class ThresholdBased(Strategy):
 
     name = "threshold"
     agent_type = "regulator"
-    description = "2023 US Merger Guidelines presumptions: HHI > 1800 with delta > 100, share > 30 %"
+    description = (
+        "2023 US Merger Guidelines presumptions: HHI > 1800 with delta > 100, share > 30 %"
+    )
     classifier = {"uses": ["case facts", "bloc HHI"], "stochastic": False, "adaptive": False}
     params = {
         "hhi_high": Param(1800.0, "HHI points", "highly concentrated market"),

@@ -1,0 +1,55 @@
+"""The single-run commands: outputs, exit codes, no traceback, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+from aimarket.cli import main
+
+
+def test_run_writes_every_output(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "baseline", "--seed", "3", "--ticks", "12", "--out", str(out)]) == 0
+    assert "regime:" in capsys.readouterr().out
+    for name in ("timeseries", "agents", "events", "ledger"):
+        assert not pd.read_parquet(out / f"{name}.parquet").empty or name == "events"
+    agents = pd.read_parquet(out / "agents.parquet")
+    assert {"tick", "agent", "type", "cash"} <= set(agents.columns)
+    ledger = pd.read_parquet(out / "ledger.parquet")
+    assert list(ledger.columns) == ["tick", "source", "target", "amount", "kind"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seed"] == 3 and summary["ticks"] == 12 and "regime" in summary["outcome"]
+
+
+def test_bad_input_exits_2_with_one_line_and_no_folder(tmp_path):
+    out = tmp_path / "never"
+    for args in (
+        ["run", str(tmp_path / "missing.toml"), "--out", str(out)],
+        ["run", "baseline", "--set", "market.bogus=1", "--out", str(out)],
+        ["run", "baseline", "--set", "novalue", "--out", str(out)],
+        ["run", "baseline", "--ticks", "0", "--out", str(out)],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "aimarket", *args], capture_output=True, text=True
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith("aimarket: error:") and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+        assert not out.exists()
+
+
+def test_existing_output_folder_is_refused(tmp_path):
+    out = tmp_path / "taken"
+    out.mkdir()
+    assert main(["run", "symmetric", "--ticks", "2", "--out", str(out)]) == 2
+
+
+def test_validate_and_list_scenarios(capsys):
+    assert main(["validate", "baseline", "amazon-openai", "symmetric"]) == 0
+    assert main(["scenarios"]) == 0
+    listing = capsys.readouterr().out
+    assert "baseline" in listing and "amazon-openai" in listing

@@ -1,0 +1,170 @@
+"""Invariants and economic sanity of the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aimarket.model import AIMarket
+from aimarket.scenario import load_scenario
+from aimarket.simulation import simulate
+from tests.conftest import variant
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    demand=st.floats(1.0, 6.0),
+    capital=st.floats(0.0, 10.0),
+    name=st.sampled_from(["symmetric", "baseline", "amazon-openai"]),
+)
+def test_money_is_conserved_and_cash_reconciles(seed, demand, capital, name):
+    scenario = load_scenario(
+        name,
+        {"market.demand_growth_per_year": demand, "market.outside_capital_bn_per_month": capital},
+    )
+    model = AIMarket(scenario, rng=seed, detail=True)
+    opening = {n: model.ledger.balance(n) for n in model.firms}
+    total = model.ledger.total()
+    for _ in range(30):
+        model.step()
+        assert abs(model.ledger.total() - total) < 1e-6 * max(1.0, abs(total))
+        for h in model.hyperscalers:
+            assert h.capacity_gw >= 0 and h.capacity_eff >= 0 and h.waiting_gw >= -1e-12
+        row = model.rows[-1]
+        for layer in ("cloud", "chips"):
+            shares = model.layer_shares[layer]
+            assert not shares or abs(sum(shares.values()) - 1.0) < 1e-9
+        assert abs(sum(model.layer_shares["models"].values()) + row["open_share"] - 1.0) < 1e-9
+    net = dict.fromkeys(model.firms, 0.0)
+    for _, source, target, amount, _ in model.ledger.rows:
+        if source in net:
+            net[source] -= amount
+        if target in net:
+            net[target] += amount
+    for n, firm in model.firms.items():
+        assert firm.cash == pytest.approx(opening[n] + net[n], abs=1e-6)
+        assert firm.cash >= -1e-9
+
+
+def test_same_seed_same_run_different_seed_differs():
+    scenario = load_scenario("baseline")
+    a, b, c = (simulate(scenario, s, ticks=36) for s in (7, 7, 8))
+    assert a.outcome == b.outcome and a.timeseries == b.timeseries and a.events == b.events
+    assert a.timeseries != c.timeseries
+
+
+NO_NOISE = {  # and no investment offers, whose sequential order breaks the symmetry
+    **{f"hyperscalers.Cloud{x}.strategy_params.max_labs": 0 for x in "ABC"},
+    "technology.research_noise": 0.0,
+    "technology.construction_delay_months": 0.0,
+    "market.demand_noise": 0.0,
+}
+
+
+@pytest.mark.parametrize(("noise", "tolerance"), [(False, 1e-9), (True, 0.05)])
+def test_symmetric_firms_split_every_layer_evenly(symmetric, noise, tolerance):
+    scenario = symmetric if noise else symmetric.with_overrides(NO_NOISE)
+    out = simulate(scenario, 1).outcome
+    assert out["hhi_cloud_final"] == pytest.approx(10_000 / 3, rel=tolerance)
+    assert out["hhi_models_final"] == pytest.approx(10_000 / 3, rel=tolerance)
+
+
+def _mean_price(scenario, ticks=12):
+    rows = simulate(scenario, 1, ticks=ticks).timeseries
+    return np.mean([r["compute_price"] for r in rows])
+
+
+def test_more_capacity_lowers_the_compute_price(symmetric):
+    scarce = symmetric.with_overrides({f"hyperscalers.Cloud{x}.capacity_gw": 0.8 for x in "ABC"})
+    ample = symmetric.with_overrides({f"hyperscalers.Cloud{x}.capacity_gw": 3.0 for x in "ABC"})
+    assert _mean_price(ample) < _mean_price(scarce)
+
+
+def test_exclusive_lab_buys_nowhere_else_while_the_clause_is_in_force(symmetric):
+    deal = {
+        "id": "X",
+        "investor": "CloudA",
+        "target": "LabA",
+        "exclusivity": "exclusive",
+        "duration_months": 24,
+        "exit_penalty_bn": 50.0,
+    }
+    model = AIMarket(variant(symmetric, deals=[deal]), rng=3)
+    for _ in range(36):
+        model.step()
+        lab = model.firms["LabA"]
+        if model.deals["X"].restricts:
+            assert lab.providers <= {"CloudA"}
+    assert model.deals["X"].status == "expired"
+    assert len(model.firms["LabB"].providers) > 1  # others multi-home
+
+
+def _deal_event(stake: float, amount: float) -> dict:
+    return {
+        "id": "M",
+        "month": "2024-03",
+        "type": "deal",
+        "investor": "CloudA",
+        "target": "LabB",
+        "amount_bn": amount,
+        "stake": stake,
+    }
+
+
+def test_regulator_blocks_a_merger_like_deal_and_clears_a_small_one(symmetric):
+    labs = [dict(lab) for lab in symmetric.data["labs"]]
+    labs[0]["cap_table"] = {"CloudA": 0.6}  # CloudA already controls LabA
+    big = AIMarket(variant(symmetric, labs=labs, events=[_deal_event(0.6, 3.0)]), rng=0)
+    small = AIMarket(variant(symmetric, labs=labs, events=[_deal_event(0.05, 0.6)]), rng=0)
+    for model in (big, small):
+        for _ in range(8):
+            model.step()
+    assert big.deals["M"].status == "blocked"
+    assert small.deals["M"].status == "active"
+    assert "CloudA" not in big.firms["LabB"].cap_table
+
+
+def test_stronger_open_models_lower_closed_labs_prices(symmetric):
+    def lab_price(funding: float) -> float:
+        project = {
+            "name": "Open",
+            "base_lag_months": 24.0,
+            "min_lag_months": 1.0,
+            "funding_scale_bn_per_month": 0.5,
+            "community_funding_bn_per_month": funding,
+        }
+        model = AIMarket(variant(symmetric, open_source=[project]), rng=2)
+        for _ in range(24):
+            model.step()
+        return float(np.mean([lab.price for lab in model.labs]))
+
+    assert lab_price(3.0) < lab_price(0.0)
+
+
+def test_capacity_shortfall_breaks_exclusivity_mechanistically(symmetric):
+    """A lab whose exclusive partner cannot grow with it asks to loosen the clause."""
+    deal = {
+        "id": "X",
+        "investor": "CloudA",
+        "target": "LabA",
+        "exclusivity": "exclusive",
+        "duration_months": 120,
+        "exit_penalty_bn": 0.1,
+    }
+    tight = variant(symmetric, deals=[deal]).with_overrides(
+        {
+            "hyperscalers.CloudA.capacity_gw": 0.15,
+            "hyperscalers.CloudA.cash_bn": 0.0,
+            "hyperscalers.CloudA.other_income_bn_per_month": 0.0,
+            "hyperscalers.CloudA.pipeline_gw": 0.0,
+        }
+    )
+    result = simulate(tight, 4, ticks=48)
+    breakdowns = [e for e in result.events if e["kind"] == "breakdown"]
+    assert breakdowns and breakdowns[0]["cause"] == "capacity_shortfall"
+    assert result.outcome["first_breakdown_tick"] == breakdowns[0]["tick"]

@@ -1,0 +1,124 @@
+"""Scenario files: validation errors name file and key; extends and overrides resolve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aimarket.model import AIMarket
+from aimarket.scenario import SCENARIO_DIR, ScenarioError, load_scenario
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+MINIMAL = """
+name = "mini"
+[[hyperscalers]]
+name = "C"
+[[labs]]
+name = "L"
+"""
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_validates_and_runs(path):
+    scenario = load_scenario(path)
+    model = AIMarket(scenario, rng=0)
+    for _ in range(3):
+        model.step()
+    assert scenario.spec.description and scenario.spec.question
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "reason"),
+    [
+        ("bogus = 1\n" + MINIMAL, "bogus", "unknown key"),
+        (MINIMAL + "[market]\nusage_units = -1\n", "market.usage_units", "greater than 0"),
+        (MINIMAL.replace('name = "L"', 'name = "L"\nbogus = 1'), "labs.L.bogus", "unknown key"),
+        (
+            MINIMAL.replace('name = "C"', 'name = "C"\ncash_bn = "lots"'),
+            "hyperscalers.C.cash_bn",
+            "number",
+        ),
+        (
+            MINIMAL.replace('name = "L"', 'name = "L"\nstrategy = "nope"'),
+            "labs.L.strategy",
+            "unknown strategy",
+        ),
+        ('start = "2024-13"\n' + MINIMAL, "start", "pattern"),
+    ],
+)
+def test_invalid_scenarios_name_file_key_and_reason(tmp_path, text, key, reason):
+    path = write(tmp_path, "bad", text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: {key}:")
+    assert reason in message
+
+
+def test_malformed_toml_and_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="syntax"):
+        load_scenario(write(tmp_path, "broken", "name = "))
+    with pytest.raises(ScenarioError, match="no such scenario"):
+        load_scenario(tmp_path / "absent.toml")
+
+
+def test_extends_inherits_and_child_overrides_show(tmp_path):
+    write(tmp_path, "parent", "ticks = 10\n" + MINIMAL + "[market]\nusage_units = 2.0\n")
+    child = write(
+        tmp_path,
+        "child",
+        'extends = "parent"\nname = "child"\n[[labs]]\nname = "L"\ncash_bn = 99.0\n[[labs]]\nname = "M"\n',
+    )
+    scenario = load_scenario(child)
+    assert scenario.ticks == 10 and scenario.data["market"]["usage_units"] == 2.0
+    assert [lab["name"] for lab in scenario.data["labs"]] == ["L", "M"]
+    assert scenario.data["labs"][0]["cash_bn"] == 99.0
+
+
+def test_amazon_openai_extends_baseline_with_the_offer():
+    scenario = load_scenario("amazon-openai")
+    base = load_scenario("baseline")
+    assert scenario.data["hyperscalers"] == base.data["hyperscalers"]
+    assert [e["id"] for e in scenario.data["events"]] == ["AMZN-OAI"]
+
+
+def test_dotted_overrides_address_named_elements():
+    scenario = load_scenario("baseline", {"hyperscalers.AWS.capacity_gw": "3.5", "ticks": 12})
+    aws = next(h for h in scenario.data["hyperscalers"] if h["name"] == "AWS")
+    assert aws["capacity_gw"] == 3.5 and scenario.ticks == 12
+    with pytest.raises(ScenarioError, match=r"hyperscalers\.Nobody\.capacity_gw: unknown key"):
+        scenario.with_overrides({"hyperscalers.Nobody.capacity_gw": 1})
+    with pytest.raises(ScenarioError, match=r"market\.nonsense: unknown key"):
+        scenario.with_overrides({"market.nonsense": 1})
+
+
+def test_every_parameter_documents_its_unit():
+    from aimarket import scenario as module
+
+    for model in (
+        module.Technology,
+        module.Market,
+        module.Hyperscaler,
+        module.Lab,
+        module.Chipmaker,
+        module.OpenSource,
+        module.Regulator,
+        module.DealSpec,
+        module.Monopoly,
+    ):
+        for name, field in model.model_fields.items():
+            assert field.description and field.description.startswith("["), (
+                f"{model.__name__}.{name}"
+            )
+
+
+def test_content_hash_tracks_content():
+    a, b = load_scenario("baseline"), load_scenario("baseline", {"ticks": 12})
+    assert a.content_hash == load_scenario("baseline").content_hash != b.content_hash
