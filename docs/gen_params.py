@@ -1,0 +1,100 @@
+"""Print the scenario parameter tables (markdown) from the pydantic schema in aimarket.scenario.
+
+    python docs/gen_params.py > /tmp/params.md
+
+The output is pasted into docs/ODD.md between the markers ``<!-- params:begin -->`` and
+``<!-- params:end -->``; a test can regenerate it and compare. Each row gives the dotted key
+(``[]`` marks an element of a list of named tables), the default, the unit and the meaning, both
+taken from the field's description ``"[unit] meaning"``; then one table per built-in
+strategy from its declared ``params``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from aimarket import scenario as s
+
+SECTIONS: list[tuple[str, type[BaseModel]]] = [
+    ("", s.ScenarioSpec),
+    ("technology", s.Technology),
+    ("market", s.Market),
+    ("monopoly", s.Monopoly),
+    ("regime", s.Regime),
+    ("hyperscalers[]", s.Hyperscaler),
+    ("labs[]", s.Lab),
+    ("chipmakers[]", s.Chipmaker),
+    ("open_source[]", s.OpenSource),
+    ("regulators[]", s.Regulator),
+    ("deals[]", s.InitialDeal),
+    ("events[]", s.Event),
+    ("shocks[]", s.Shock),
+]
+NESTED = {"technology", "market", "monopoly", "regime", "hyperscalers", "labs", "chipmakers"}
+NESTED |= {"open_source", "regulators", "deals", "events", "shocks"}
+UNIT = re.compile(r"^\[([^\]]*)\]\s*(.*)$", re.S)
+
+
+def _default(field) -> str:
+    if field.is_required():
+        return "(required)"
+    value = field.default
+    if value is PydanticUndefined:
+        return ""
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return f'"{value}"' if value else '""'
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value).replace("'", '"')
+
+
+def table(prefix: str, model: type[BaseModel]) -> str:
+    lines = ["| key | default | unit | meaning |", "|---|---|---|---|"]
+    for name, field in model.model_fields.items():
+        if not prefix and name in NESTED:
+            continue
+        key = f"{prefix}.{name}" if prefix else name
+        match = UNIT.match(" ".join((field.description or "").split()))
+        unit, meaning = match.groups() if match else ("", field.description or "")
+        meaning = meaning.replace("|", "\\|")
+        lines.append(f"| `{key}` | {_default(field)} | {unit} | {meaning} |")
+    return "\n".join(lines)
+
+
+def strategy_tables() -> list[str]:
+    """One table per registered built-in strategy, from its declared ``params``."""
+    from aimarket.strategies import REGISTRY
+
+    parts = []
+    for (agent_type, name), cls in sorted(REGISTRY.items()):
+        lines = [
+            f"#### strategy `{name}` ({agent_type}): {cls.description}",
+            "",
+            "| strategy_params key | default | unit | meaning |",
+            "|---|---|---|---|",
+        ]
+        for key, param in cls.params.items():
+            default = (
+                str(param.default).lower() if isinstance(param.default, bool) else param.default
+            )
+            lines.append(f"| `{key}` | {default} | {param.unit} | {param.meaning} |")
+        parts.append("\n".join(lines))
+    return parts
+
+
+def main() -> None:
+    parts = []
+    for prefix, model in SECTIONS:
+        title = prefix or "top level"
+        parts.append(f"#### `{title}` ({model.__name__})\n\n{table(prefix, model)}")
+    parts += strategy_tables()
+    print("\n\n".join(parts))
+
+
+if __name__ == "__main__":
+    main()
