@@ -355,7 +355,9 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError(f"{path}: extends: no scenario {parent_name!r} beside this file")
     merged = _merge(_read(parent_path, (*seen, path)), data)
     for key in ("description", "question", "sweep"):  # not inherited: they describe the child
-        if key not in data:
+        if key in data:
+            merged[key] = copy.deepcopy(data[key])
+        else:
             merged.pop(key, None)
     return merged
 
