@@ -489,7 +489,9 @@ class AIMarket(mesa.Model):
                 self.end_deal(deal, Status.EXPIRED, Cause.EXPIRY)
         self._bloc_of = bloc_map(self.firms, self._ties())
         self.public = self._public_info()
+        concentration = self.current_bloc_hhi() if self.rows else {}
         for regulator in self.regulators:
+            regulator.track_concentration(concentration)
             regulator.step()
         self._decide()
         self._capital_market()
@@ -823,13 +825,12 @@ class AIMarket(mesa.Model):
                 self.end_deal(d, Status.BROKEN, Cause.LAB_DISTRESS)
             used = use * paid / due if due > 0 else 0.0
             got[k] += used
-            cap[i] -= used
+            cap[i] -= available * paid / due if due > 0 else 0.0  # reserved: paid for, used or not
             h.sold += used
             if used > 0:
                 lab.providers.add(h.name)
             short = d.terms.commit_gw * (1 - fill[i])
-            if short > 0:
-                unmet[k] += short
+            if short > 0:  # the lab's unmet need is counted once, after the spot market
                 h.shortfall_by_lab[lab.name] = h.shortfall_by_lab.get(lab.name, 0.0) + short
         # spot: labs, then the non-lab market buyer, then open-weight training
         pair_b, pair_s, pair_w, pair_f = [], [], [], []

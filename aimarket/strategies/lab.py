@@ -107,8 +107,8 @@ class Balanced(Strategy):
                 for o in chosen
             ):
                 broken[d.id] = Cause.BETTER_OUTSIDE_OFFER
-            elif short and not d.loosen_requested:
-                request.append(d.id)
             elif short and d.loosen_refused and obs.cash_bn > 1.2 * d.exit_penalty_bn:
                 broken[d.id] = Cause.CAPACITY_SHORTFALL
+            elif short and not (d.loosen_requested or d.loosen_refused):
+                request.append(d.id)
         return request, broken
