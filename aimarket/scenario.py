@@ -362,7 +362,7 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     return merged
 
 
-def _parse_value(value: Any) -> Any:
+def parse_value(value: Any) -> Any:
     """Parse a command-line string as a TOML value; keep bare words as strings."""
     if not isinstance(value, str):
         return value
@@ -389,7 +389,7 @@ def _set_key(data: dict, key: str, value: Any, origin: str) -> None:
             node = match[0]
         elif isinstance(node, dict):
             if last:
-                node[part] = _parse_value(value)
+                node[part] = parse_value(value)
             else:
                 node = node.setdefault(part, {})
         else:

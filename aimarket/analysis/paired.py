@@ -8,7 +8,6 @@ the two sides share; pairs where either run failed are counted, not silently dro
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +18,7 @@ from aimarket.analysis.fields import OUTCOME_LABELS
 from aimarket.analysis.regimes import event_flags
 from aimarket.analysis.stats import compare_independent, compare_paired
 from aimarket.errors import UserError
+from aimarket.scenario import parse_value
 
 
 def comparable_fields(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
@@ -95,18 +95,8 @@ def compare(
     return pd.DataFrame(rows)
 
 
-def _parse(value: object) -> object:
-    """A command-line value as TOML would read it (`"3"` → 3, `"true"` → True)."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return tomllib.loads(f"v = {value}")["v"]
-    except tomllib.TOMLDecodeError:
-        return value
-
-
 def _equals(col: pd.Series, value: object) -> pd.Series:
-    value = _parse(value)
+    value = parse_value(value)
     if pd.api.types.is_bool_dtype(col) or isinstance(value, bool):
         return col.astype(str).str.lower() == str(value).lower()
     if pd.api.types.is_numeric_dtype(col) and isinstance(value, int | float):
