@@ -118,6 +118,20 @@ class EventLog:
     date_of: callable
     rows: list[dict] = field(default_factory=list)
 
+    def deal(
+        self, tick: int, kind: str, deal: Deal, *, cause: str = "", value: float = 0.0
+    ) -> None:
+        """An event about ``deal``, with its investor as agent and its target as counterparty."""
+        self.add(
+            tick,
+            kind,
+            deal_id=deal.id,
+            agent=deal.investor,
+            counterparty=deal.target,
+            cause=cause,
+            value=value,
+        )
+
     def add(
         self,
         tick: int,

@@ -230,15 +230,7 @@ class AIMarket(mesa.Model):
     def sign(self, deal: Deal) -> None:
         """Signed: notified to the regulators whose thresholds it meets, else active at once."""
         deal.signed_tick = self.tick
-        self.events.add(
-            self.tick,
-            "signed",
-            deal_id=deal.id,
-            agent=deal.investor,
-            counterparty=deal.target,
-            cause=Cause.SIGNED,
-            value=deal.terms.amount_bn,
-        )
+        self.events.deal(self.tick, "signed", deal, cause=Cause.SIGNED, value=deal.terms.amount_bn)
         stake = self._stake_after(deal)
         reviewers = [r for r in self.regulators if r.notifiable(deal, stake)]
         if not reviewers:
@@ -248,14 +240,7 @@ class AIMarket(mesa.Model):
         self.pending_reviews[deal.id] = {r.name for r in reviewers}
         for r in reviewers:
             r.notify(deal)
-        self.events.add(
-            self.tick,
-            "under_review",
-            deal_id=deal.id,
-            agent=deal.investor,
-            counterparty=deal.target,
-            value=deal.terms.amount_bn,
-        )
+        self.events.deal(self.tick, "under_review", deal, value=deal.terms.amount_bn)
 
     def _stake_after(self, deal: Deal) -> float:
         lab = self.firms[deal.target]
@@ -296,15 +281,7 @@ class AIMarket(mesa.Model):
         deal.end_tick = began + t.duration_months
         if t.exclusivity is not Exclusivity.NONE:
             self.ever_restricted.add(deal.id)
-        self.events.add(
-            self.tick,
-            "active",
-            deal_id=deal.id,
-            agent=deal.investor,
-            counterparty=deal.target,
-            cause=Cause.CLEARED,
-            value=t.amount_bn,
-        )
+        self.events.deal(self.tick, "active", deal, cause=Cause.CLEARED, value=t.amount_bn)
 
     def end_deal(self, deal: Deal, status: Status, cause: str) -> None:
         """End an active deal; an early end of a clause in force is an exclusivity breakdown."""
@@ -333,14 +310,7 @@ class AIMarket(mesa.Model):
         )
         deal.terms.exclusivity = looser
         deal.loosen_requested = False
-        self.events.add(
-            self.tick,
-            "renegotiated",
-            deal_id=deal.id,
-            agent=deal.investor,
-            counterparty=deal.target,
-            cause=cause,
-        )
+        self.events.deal(self.tick, "renegotiated", deal, cause=cause)
         self._breakdown(deal, cause)
 
     def _breakdown(self, deal: Deal, cause: str) -> None:
@@ -613,14 +583,7 @@ class AIMarket(mesa.Model):
             if event.type == "deal":
                 self.sign(deal)
             else:
-                self.events.add(
-                    self.tick,
-                    "proposed",
-                    deal_id=deal.id,
-                    agent=deal.investor,
-                    counterparty=deal.target,
-                    value=deal.terms.amount_bn,
-                )
+                self.events.deal(self.tick, "proposed", deal, value=deal.terms.amount_bn)
                 self.firms[deal.target].offers.append(deal)
         for p in self.projects:
             self.ledger.transfer(
