@@ -15,9 +15,12 @@ from collections import defaultdict
 SECTORS = ("end_users", "outside_investors", "suppliers", "government")
 
 
+CREDIT_PREFIX = "credit:"
+
+
 def credit_account(holder: str, issuer: str) -> str:
     """Name of the account holding credits of ``holder`` spendable only on ``issuer``."""
-    return f"credit:{holder}@{issuer}"
+    return f"{CREDIT_PREFIX}{holder}@{issuer}"
 
 
 class Ledger:
@@ -25,6 +28,7 @@ class Ledger:
 
     def __init__(self, record: bool = False) -> None:
         self._balance: dict[str, float] = defaultdict(float)
+        self._issuers: dict[str, list[str]] = defaultdict(list)  # credit holder -> issuers
         self.record = record
         self.rows: list[tuple[int, str, str, float, str]] = []
         self.tick = 0
@@ -54,6 +58,9 @@ class Ledger:
             raise ValueError(f"transfer amount must be >= 0, got {amount} ({kind})")
         if amount == 0 or source == target:
             return
+        if target not in self._balance and target.startswith(CREDIT_PREFIX):
+            holder, issuer = target.removeprefix(CREDIT_PREFIX).split("@")
+            self._issuers[holder].append(issuer)
         self._balance[source] -= amount
         self._balance[target] += amount
         self.flows[kind] += amount
@@ -84,9 +91,5 @@ class Ledger:
 
     def credits_of(self, holder: str) -> dict[str, float]:
         """Credit balances of ``holder`` by issuer (USD bn)."""
-        prefix = f"credit:{holder}@"
-        return {
-            name[len(prefix) :]: bal
-            for name, bal in self._balance.items()
-            if name.startswith(prefix) and bal > 1e-12
-        }
+        balances = {i: self._balance[credit_account(holder, i)] for i in self._issuers[holder]}
+        return {issuer: bal for issuer, bal in balances.items() if bal > 1e-12}

@@ -83,8 +83,9 @@ class AIMarket(mesa.Model):
         self.firms: dict[str, Firm] = {
             a.name: a for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.projects)
         }
-        self.deals: dict[str, Deal] = {}
-        self._deals_by_agent: dict[str, list[Deal]] = defaultdict(list)
+        self.deals: dict[str, Deal] = {}  # every deal ever created, by id
+        self.live: dict[str, Deal] = {}  # proposed, under review or active, in creation order
+        self._live_by_agent: dict[str, dict[str, Deal]] = defaultdict(dict)
         self.pending_reviews: dict[str, set[str]] = {}
         self.loosen_refused: dict[str, bool] = {}
         self.ever_restricted: set[str] = set()
@@ -124,7 +125,8 @@ class AIMarket(mesa.Model):
         return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
 
     def deals_of(self, name: str) -> list[Deal]:
-        return self._deals_by_agent.get(name, [])
+        """Live deals (proposed, under review or active) with ``name`` as a party."""
+        return list(self._live_by_agent[name].values())
 
     def backed_by(self, investor: str) -> list[str]:
         return [lab.name for lab in self.labs if lab.cap_table.get(investor, 0.0) > 0]
@@ -206,10 +208,17 @@ class AIMarket(mesa.Model):
             terms,
             signed_tick=self.tick,
         )
-        self.deals[deal.id] = deal
-        self._deals_by_agent[deal.investor].append(deal)
-        self._deals_by_agent[deal.target].append(deal)
+        self.deals[deal.id] = self.live[deal.id] = deal
+        self._live_by_agent[deal.investor][deal.id] = deal
+        self._live_by_agent[deal.target][deal.id] = deal
         return deal
+
+    def _close(self, deal: Deal, status: Status) -> None:
+        """Move a deal to a final status and out of the live index."""
+        deal.status = status
+        del self.live[deal.id]
+        del self._live_by_agent[deal.investor][deal.id]
+        del self._live_by_agent[deal.target][deal.id]
 
     def propose(self, investor: str, offer: OfferTerms) -> None:
         """An offer from ``investor`` to a lab, answered by the lab this tick."""
@@ -289,7 +298,7 @@ class AIMarket(mesa.Model):
         if status is Status.BROKEN:
             penalty = min(deal.terms.exit_penalty_bn, max(self.firms[deal.target].cash, 0.0))
             self.ledger.transfer(deal.target, deal.investor, penalty, "exit_penalty")
-        deal.status = status
+        self._close(deal, status)
         self.events.add(
             self.tick,
             status.value,
@@ -328,7 +337,7 @@ class AIMarket(mesa.Model):
         if deal.status is not Status.UNDER_REVIEW:
             return
         if verdict == Verdict.BLOCK:
-            deal.status = Status.BLOCKED
+            self._close(deal, Status.BLOCKED)
             self.events.add(
                 self.tick,
                 "blocked",
@@ -370,7 +379,7 @@ class AIMarket(mesa.Model):
         members = {f for f, b in self._bloc_of.items() if b == leader}
         hits = [
             d
-            for d in self.deals.values()
+            for d in self.live.values()
             if d.restricts and (d.investor in members or d.target in members)
         ]
         for deal in hits:
@@ -399,7 +408,7 @@ class AIMarket(mesa.Model):
         clauses = set(self.spec.market.bloc_ties)
         ties += [
             (d.investor, d.target)
-            for d in self.deals.values()
+            for d in self.live.values()
             if d.restricts and d.terms.exclusivity.value in clauses
         ]
         return ties + list(extra)
@@ -454,7 +463,7 @@ class AIMarket(mesa.Model):
             self._apply_shock(shock)
         if t > 0:
             self._advance_technology()
-        for deal in list(self.deals.values()):
+        for deal in list(self.live.values()):
             if deal.active and deal.end_tick is not None and deal.end_tick <= t:
                 self.end_deal(deal, Status.EXPIRED, Cause.EXPIRY)
         self._bloc_of = bloc_map(self.firms, self._ties())
@@ -615,7 +624,7 @@ class AIMarket(mesa.Model):
                 self.sign(deal)
                 lab.raise_bn = max(lab.raise_bn - deal.terms.amount_bn, 0.0)
             else:
-                deal.status = Status.REJECTED
+                self._close(deal, Status.REJECTED)
         lab.offers = []
 
     def _capital_market(self) -> None:
@@ -662,7 +671,7 @@ class AIMarket(mesa.Model):
         index = {h.name: i for i, h in enumerate(self.hyperscalers)}
         cindex = {c.name: j for j, c in enumerate(self.chipmakers)}
         bought = np.zeros((len(self.hyperscalers), len(self.chipmakers)))
-        for deal in self.deals.values():
+        for deal in self.live.values():
             if deal.active and deal.kind is Kind.CHIP_SUPPLY and deal.target in index:
                 i, j = index[deal.target], cindex[deal.investor]
                 q = min(deal.terms.commit_gw, orders[i], supply[j])
@@ -764,7 +773,7 @@ class AIMarket(mesa.Model):
         # contracts
         contracts = [
             d
-            for d in self.deals.values()
+            for d in self.live.values()
             if d.active
             and d.kind is not Kind.CHIP_SUPPLY
             and d.terms.commit_gw > 0
@@ -908,8 +917,7 @@ class AIMarket(mesa.Model):
             float(flows["compute_credit"] / cloud_revenue) if cloud_revenue > 0 else 0.0
         )
         row["active_exclusive"] = sum(
-            d.restricts and d.terms.exclusivity is Exclusivity.EXCLUSIVE
-            for d in self.deals.values()
+            d.restricts and d.terms.exclusivity is Exclusivity.EXCLUSIVE for d in self.live.values()
         )
         row["mean_providers"] = float(np.mean([len(lab.providers) for lab in self.labs]))
         row["compute_price"] = self._mean_compute_price()
