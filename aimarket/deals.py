@@ -90,19 +90,12 @@ class Deal:
         return self.active and self.terms.exclusivity is not Exclusivity.NONE
 
 
-@dataclass(slots=True)
-class Offer:
-    """A proposed deal waiting for the target's answer this tick."""
-
-    deal: Deal
-    expires_tick: int
-
-
 EVENT_FIELDS: dict[str, str] = {
     "tick": "month index from the scenario start (0 = first month)",
     "date": "calendar month YYYY-MM",
-    "kind": "event type (proposed, under_review, active, renegotiated, broken, expired, "
-    "blocked, rejected, breakdown, investigation_opened, investigation_remedy, bankrupt)",
+    "kind": "event type (proposed, rejected, signed, under_review, cleared, remedied, blocked, "
+    "active, renegotiated, broken, expired, breakdown, investigation_opened, "
+    "investigation_remedy, investigation_closed, ex_ante_remedy)",
     "deal_id": "deal concerned, '' for market-level events",
     "agent": "agent that acted or the deal's investor",
     "counterparty": "the other party ('' if none)",

@@ -383,18 +383,22 @@ class AIMarket(mesa.Model):
             if d.restricts and (d.investor in members or d.target in members)
         ]
         for deal in hits:
-            deal.terms.exclusivity = Exclusivity.NONE
-            self.events.add(
-                self.tick,
-                "investigation_remedy",
-                deal_id=deal.id,
-                agent=regulator.name,
-                counterparty=deal.target,
-                cause=Cause.REGULATOR_REMEDY,
-            )
-            self._breakdown(deal, Cause.REGULATOR_REMEDY)
+            self.strip_clause(deal, regulator, "investigation_remedy")
         if not hits:
             self.events.add(self.tick, "investigation_closed", agent=regulator.name, cause=layer)
+
+    def strip_clause(self, deal: Deal, regulator: Regulator, event: str) -> None:
+        """A regulator removes a clause in force: the deal stays, the clause goes (a breakdown)."""
+        deal.terms.exclusivity = Exclusivity.NONE
+        self.events.add(
+            self.tick,
+            event,
+            deal_id=deal.id,
+            agent=regulator.name,
+            counterparty=deal.target,
+            cause=Cause.REGULATOR_REMEDY,
+        )
+        self._breakdown(deal, Cause.REGULATOR_REMEDY)
 
     # ----------------------------------------------------------------- blocs and cases
     def _ties(self, extra: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:
@@ -625,6 +629,7 @@ class AIMarket(mesa.Model):
                 lab.raise_bn = max(lab.raise_bn - deal.terms.amount_bn, 0.0)
             else:
                 self._close(deal, Status.REJECTED)
+                self.events.deal(self.tick, "rejected", deal, cause=Cause.STRATEGY_CHOICE)
         lab.offers = []
 
     def _capital_market(self) -> None:

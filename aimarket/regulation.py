@@ -6,6 +6,7 @@ only when every notified regulator has cleared it (suspensory review). The verdi
 regulator's strategy given the case facts (bloc HHI with and without the deal). A market
 investigation opens when the strategy asks for one (typically after sustained concentration)
 and ends after ``investigation_months`` by stripping exclusivity clauses of the leading bloc.
+Ex-ante rules let a strategy strip clauses in force directly (e.g. those binding a gatekeeper).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import mesa
 
 from aimarket import strategies
 from aimarket.deals import Deal
-from aimarket.strategies.base import RegulatorObs
+from aimarket.strategies.base import ClauseInForce, RegulatorObs
 
 if TYPE_CHECKING:
     from aimarket.model import AIMarket
@@ -70,12 +71,28 @@ class Regulator(mesa.Agent):
             months_concentrated={
                 k: v for k, v in self.months_concentrated.items() if k not in self.investigations
             },
+            clauses=tuple(
+                ClauseInForce(
+                    deal_id=d.id,
+                    investor=d.investor,
+                    target=d.target,
+                    exclusivity=d.terms.exclusivity,
+                    gatekeeper_involved=bool({d.investor, d.target} & set(self.spec.gatekeepers)),
+                )
+                for d in m.live.values()
+                if d.restricts
+            ),
         )
         decision = self.strategy.decide(obs, m.rng)
         for deal_id in due:
             del self.cases[deal_id]
             m.rule(m.deals[deal_id], self, decision.verdicts.get(deal_id, "clear"))
             self.actions += 1
+        for deal_id in decision.strip:
+            deal = m.deals.get(deal_id)
+            if deal is not None and deal.restricts:
+                m.strip_clause(deal, self, "ex_ante_remedy")
+                self.actions += 1
         for layer in decision.investigate:
             if layer not in self.investigations:
                 self.investigations[layer] = tick + self.spec.investigation_months

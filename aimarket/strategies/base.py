@@ -174,12 +174,24 @@ class CaseFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ClauseInForce:
+    """An exclusivity or right-of-first-refusal clause in force: public record."""
+
+    deal_id: str
+    investor: str
+    target: str
+    exclusivity: Exclusivity
+    gatekeeper_involved: bool  # a firm the observing regulator designated is a party
+
+
+@dataclass(frozen=True, slots=True)
 class RegulatorObs:
     public: PublicInfo
     name: str
     cases_due: tuple[CaseFacts, ...]
     bloc_hhi: dict[str, float]  # by layer, this month
     months_concentrated: dict[str, int]  # consecutive months above the investigation HHI
+    clauses: tuple[ClauseInForce, ...] = ()
 
 
 @dataclass(slots=True)
@@ -239,6 +251,7 @@ class Verdict:
 class RegulatorDecision:
     verdicts: dict[str, str] = field(default_factory=dict)  # deal id -> Verdict
     investigate: list[str] = field(default_factory=list)  # layers to open an investigation on
+    strip: list[str] = field(default_factory=list)  # deal ids whose clause is removed (ex-ante)
 
 
 class Strategy:

@@ -1,0 +1,136 @@
+"""Regulator strategies: what each rule clears, remedies, blocks and strips."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aimarket.deals import Exclusivity
+from aimarket.model import AIMarket
+from aimarket.strategies import make
+from aimarket.strategies.base import CaseFacts, PublicInfo, RegulatorObs, Verdict
+from tests.conftest import variant
+
+
+def _run(scenario, months: int) -> AIMarket:
+    model = AIMarket(scenario, rng=0)
+    for _ in range(months):
+        model.step()
+    return model
+
+
+def _with_regulator(symmetric, strategy: str, **extra):
+    labs = [dict(lab) for lab in symmetric.data["labs"]]
+    labs[0]["cap_table"] = {"CloudA": 0.6}  # CloudA already controls LabA
+    regulator = {"name": "Authority", "strategy": strategy, **extra}
+    return labs, [regulator]
+
+
+def _merger_event() -> dict:
+    return {
+        "id": "M",
+        "month": "2024-03",
+        "type": "deal",
+        "investor": "CloudA",
+        "target": "LabB",
+        "amount_bn": 3.0,
+        "stake": 0.6,
+    }
+
+
+def test_laissez_faire_clears_the_merger_the_threshold_rule_blocks(symmetric):
+    verdicts = {}
+    for strategy in ("threshold", "laissez-faire"):
+        labs, regulators = _with_regulator(symmetric, strategy)
+        scenario = variant(symmetric, labs=labs, regulators=regulators, events=[_merger_event()])
+        verdicts[strategy] = _run(scenario, 8).deals["M"].status
+    assert verdicts == {"threshold": "blocked", "laissez-faire": "active"}
+
+
+def _exclusive(deal_id: str, investor: str, target: str) -> dict:
+    return {
+        "id": deal_id,
+        "investor": investor,
+        "target": target,
+        "amount_bn": 0.2,
+        "exclusivity": "exclusive",
+        "duration_months": 60,
+    }
+
+
+def test_gatekeeper_strips_designated_firms_clauses_after_the_compliance_period(symmetric):
+    regulators = [
+        {
+            "name": "Authority",
+            "strategy": "gatekeeper",
+            "gatekeepers": ["CloudA"],
+            "strategy_params": {"compliance_months": 4},
+        }
+    ]
+    deals = [_exclusive("GK", "CloudA", "LabA"), _exclusive("FREE", "CloudB", "LabB")]
+    model = AIMarket(variant(symmetric, regulators=regulators, deals=deals), rng=0)
+    for _ in range(4):
+        model.step()
+    assert model.deals["GK"].restricts  # still inside the compliance period
+    model.step()
+    assert not model.deals["GK"].restricts
+    assert model.deals["GK"].active  # the deal stays, only the clause goes
+    assert model.deals["FREE"].terms.exclusivity is Exclusivity.EXCLUSIVE
+    kinds = [(e["kind"], e["deal_id"]) for e in model.events.rows]
+    assert ("ex_ante_remedy", "GK") in kinds and ("breakdown", "GK") in kinds
+
+
+def _case(gatekeeper: bool, exclusivity: Exclusivity, delta: float = 0.0) -> CaseFacts:
+    layers = ("cloud", "models")
+    return CaseFacts(
+        deal_id="C",
+        investor="CloudA",
+        target="LabA",
+        amount_bn=1.0,
+        stake_after=0.05,
+        exclusivity=exclusivity,
+        tie_by_control=False,
+        tie_by_clause=exclusivity is not Exclusivity.NONE,
+        pre_hhi=dict.fromkeys(layers, 2000.0),
+        post_hhi=dict.fromkeys(layers, 2000.0 + delta),
+        combined_share=dict.fromkeys(layers, 0.2),
+        gatekeeper_involved=gatekeeper,
+    )
+
+
+def _obs(tick: int, bloc_hhi: float, cases: tuple[CaseFacts, ...] = ()) -> RegulatorObs:
+    public = PublicInfo(tick, 1.0, 0.0, {}, {}, {}, {}, {}, (), 1.0)
+    return RegulatorObs(
+        public=public,
+        name="Authority",
+        cases_due=cases,
+        bloc_hhi={"cloud": bloc_hhi},
+        months_concentrated={"cloud": tick},
+    )
+
+
+def test_gatekeeper_remedies_a_gatekeepers_clause_that_the_threshold_rule_clears():
+    rng = np.random.default_rng(0)
+    case = _case(gatekeeper=True, exclusivity=Exclusivity.ROFR)
+    other = _case(gatekeeper=False, exclusivity=Exclusivity.ROFR)
+    gate = make("regulator", "gatekeeper", {}).decide(_obs(0, 1000.0, (case,)), rng)
+    plain = make("regulator", "threshold", {}).decide(_obs(0, 1000.0, (case,)), rng)
+    assert gate.verdicts == {"C": Verdict.REMEDY}
+    assert plain.verdicts == {"C": Verdict.CLEAR}
+    assert make("regulator", "gatekeeper", {}).verdict(other) == Verdict.CLEAR
+
+
+def test_adaptive_regulator_tightens_under_sustained_concentration_and_relaxes_after():
+    rng = np.random.default_rng(0)
+    adaptive = make("regulator", "adaptive", {"learning_rate": 0.1})
+    case = _case(gatekeeper=False, exclusivity=Exclusivity.NONE, delta=80.0)  # below 100 delta
+    assert adaptive.verdict(case) == Verdict.CLEAR
+    for tick in range(8):
+        adaptive.decide(_obs(tick, 5000.0), rng)
+    assert adaptive.threshold("hhi_delta") < 80.0
+    assert adaptive.verdict(case) != Verdict.CLEAR
+    investigate = adaptive.decide(_obs(8, 5000.0), rng).investigate
+    assert investigate == ["cloud"]  # 8 months < 12, but the delay has shrunk
+    for tick in range(20):
+        adaptive.decide(_obs(tick, 500.0), rng)
+    assert adaptive.stringency == 0.0
+    assert adaptive.verdict(case) == Verdict.CLEAR
