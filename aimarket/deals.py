@@ -94,7 +94,7 @@ EVENT_FIELDS: dict[str, str] = {
     "tick": "month index from the scenario start (0 = first month)",
     "date": "calendar month YYYY-MM",
     "kind": "event type (proposed, rejected, signed, under_review, cleared, remedied, blocked, "
-    "active, renegotiated, broken, expired, breakdown, investigation_opened, "
+    "active, clause_in_force, renegotiated, broken, expired, breakdown, investigation_opened, "
     "investigation_remedy, investigation_closed, ex_ante_remedy)",
     "deal_id": "deal concerned, '' for market-level events",
     "agent": "agent that acted or the deal's investor",

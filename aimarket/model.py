@@ -288,9 +288,10 @@ class AIMarket(mesa.Model):
         deal.status = Status.ACTIVE
         deal.start_tick = began
         deal.end_tick = began + t.duration_months
+        self.events.deal(self.tick, "active", deal, cause=Cause.CLEARED, value=t.amount_bn)
         if t.exclusivity is not Exclusivity.NONE:
             self.ever_restricted.add(deal.id)
-        self.events.deal(self.tick, "active", deal, cause=Cause.CLEARED, value=t.amount_bn)
+            self.events.deal(self.tick, "clause_in_force", deal, cause=t.exclusivity.value)
 
     def end_deal(self, deal: Deal, status: Status, cause: str) -> None:
         """End an active deal; an early end of a clause in force is an exclusivity breakdown."""

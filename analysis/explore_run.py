@@ -28,7 +28,8 @@ def main() -> None:
     print(regimes.failures(run.outcomes, settings).to_string(index=False), "\n")
     print(regimes.event_probabilities(run.outcomes, settings).to_string(index=False), "\n")
     if "first_breakdown_tick" in run.outcomes and not run.ok.empty:
-        _, medians = survival.survival_by(run.outcomes, settings)
+        runs = survival.breakdown_durations(run.outcomes)
+        _, medians = survival.survival_by(runs, settings.loc[runs.index])
         print(medians.to_string(index=False), "\n")
     print("report:", build_report(run, by=args.by or None))
 

@@ -60,8 +60,29 @@ def test_survival_by_setting_censors_runs_without_breakdown_at_the_horizon():
             "k.x": [1, 1, 2, 2, 2],
         }
     )
-    _curves, medians = survival.survival_by(out, setting_labels(out, ["k.x"]))
+    runs = survival.breakdown_durations(out)
+    _curves, medians = survival.survival_by(runs, setting_labels(out, ["k.x"]).loc[runs.index])
     assert medians["n"].tolist() == [2, 2]  # the failed run is not a censored run
     assert medians["censored"].tolist() == [1, 1]
     causes = survival.cause_table(out, setting_labels(out, ["k.x"]))
     assert set(causes["cause"]) == {"capacity_shortfall", "regulator_remedy"}
+
+
+def test_arrangements_run_from_clause_start_to_breakdown_else_expiry_or_horizon():
+    out = pd.DataFrame({"run_id": ["r1", "r2"], "status": "ok", "ticks": 24})
+    ev = pd.DataFrame(
+        [
+            ("r1", 0, "clause_in_force", "A"),  # broken at 7
+            ("r1", 7, "breakdown", "A"),
+            ("r1", 9, "breakdown", "A"),  # a second breakdown of the same deal is ignored
+            ("r1", 4, "clause_in_force", "B"),  # expires at 10: censored
+            ("r1", 10, "expired", "B"),
+            ("r2", 5, "clause_in_force", "A"),  # same id in another run: runs to the horizon
+            ("r2", 3, "breakdown", "Z"),  # a deal without a clause event is not an arrangement
+        ],
+        columns=["run_id", "tick", "kind", "deal_id"],
+    )
+    table = survival.arrangement_durations(ev, out).sort_values(["run_id", "deal_id"])
+    assert table["duration"].tolist() == [7.0, 6.0, 19.0]
+    assert table["observed"].tolist() == [True, False, False]
+    assert table.index.tolist() == [0, 0, 1]  # rows of the outcome table

@@ -23,6 +23,9 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--by", action="append", default=[], metavar="KEY", help="group runs by this swept key"
     )
+    p.add_argument(
+        "--figures", type=Path, metavar="DIR", help="also save every figure as a PNG here"
+    )
     p.set_defaults(func=_analyze)
 
     c = sub.add_parser(
@@ -42,8 +45,10 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
 def _analyze(args: argparse.Namespace) -> int:
     from aimarket.analysis.report import build_report
 
-    path = build_report(args.run_dir, args.report, by=args.by or None)
+    path = build_report(args.run_dir, args.report, by=args.by or None, figures_dir=args.figures)
     print(f"report: {path}")
+    if args.figures:
+        print(f"figures: {args.figures}")
     print(f"tables: {path.parent / (path.stem + '_tables')}")
     return 0
 

@@ -33,8 +33,3 @@ def to_data_uri(fig: Figure, dpi: int = 110) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def save_png(fig: Figure, path: str, dpi: int = 110) -> None:
-    """Write `fig` as a PNG file (for docs)."""
-    fig.savefig(path, format="png", dpi=dpi)

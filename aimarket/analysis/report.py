@@ -7,7 +7,9 @@ tables behind every figure into ``<stem>_tables/`` next to it. A section whose i
 
 from __future__ import annotations
 
+import base64
 import html
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -240,20 +242,33 @@ def phase_section(ctx: Context) -> Section:
 def survival_section(ctx: Context) -> Section:
     out = ctx.run.outcomes
     sec = Section(
-        "Time to first exclusivity breakdown",
-        "Kaplan–Meier curves: the probability "
-        "that no exclusive arrangement has broken down yet, per setting; runs without a "
-        "breakdown are censored at the horizon. Shaded: 95 % pointwise band (Greenwood, "
-        "log-log). A median of `inf` means the curve never fell to 0.5 within the horizon.",
+        "Time to exclusivity breakdown",
+        "Kaplan–Meier curves per setting. Runs: the probability that no exclusive arrangement "
+        "has broken down yet (runs without a breakdown are censored at the horizon). "
+        "Arrangements: the probability that one exclusive or ROFR clause still holds, months "
+        "after it came into force (censored at its expiry or the horizon). Shaded: 95 % "
+        "pointwise band (Greenwood, log-log). A median of `inf` means the curve never fell to "
+        "0.5 within the horizon.",
     )
     if "first_breakdown_tick" not in out:
         raise Skipped("no first_breakdown_tick column")
-    curves, medians = survival.survival_by(out, ctx.settings)
-    sec.figure(
-        "Kaplan–Meier survival of exclusivity", survival.plot_survival(curves, regimes.horizon(out))
-    )
+    runs = survival.breakdown_durations(out)
+    curves, medians = survival.survival_by(runs, ctx.settings.loc[runs.index])
+    horizon = regimes.horizon(out)
+    sec.figure("Runs: time to the first breakdown", survival.plot_survival(curves, horizon))
     sec.table("survival_medians", "Median time to first breakdown (ticks) with 95 % CI", medians)
-    sec.table("survival_curves", "Kaplan–Meier curves", curves)
+    sec.table("survival_curves", "Kaplan–Meier curves of runs", curves)
+    deals = survival.arrangement_durations(ctx.run.events, out)
+    if deals.empty:
+        sec.notes.append("no clause_in_force events: arrangement survival skipped")
+    else:
+        curves, medians = survival.survival_by(deals, ctx.settings.loc[deals.index])
+        sec.figure(
+            "Arrangements: time from a clause coming into force to its breakdown",
+            survival.plot_survival(curves, horizon),
+        )
+        sec.table("arrangement_medians", "Median life of a clause (months) with 95 % CI", medians)
+        sec.table("arrangement_curves", "Kaplan–Meier curves of arrangements", curves)
     causes = survival.cause_table(out, ctx.settings)
     if causes.empty:
         sec.notes.append("no breakdown causes recorded")
@@ -486,20 +501,37 @@ def render(sections: list[Section], title: str, tables_dir: str) -> str:
     return "\n".join(parts)
 
 
+def write_figures(sections: list[Section], directory: Path) -> list[Path]:
+    """Every figure of ``sections`` as ``NN-section-title-K.png`` in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, sec in enumerate(sections, 1):
+        slug = re.sub(r"[^a-z0-9]+", "-", sec.title.lower()).strip("-")
+        for k, (_, uri) in enumerate(sec.figures, 1):
+            path = directory / f"{n:02d}-{slug}-{k}.png"
+            path.write_bytes(base64.b64decode(uri.split(",", 1)[1]))
+            paths.append(path)
+    return paths
+
+
 def build_report(
     run: RunData | str | Path,
     path: str | Path | None = None,
     by: list[str] | None = None,
     strict: bool = False,
+    figures_dir: str | Path | None = None,
 ) -> Path:
     """Write the HTML report of `run` to `path` (default ``RUN_DIR/report.html``) and its tables
-    as CSV into ``<stem>_tables/`` beside it. Returns the report path."""
+    as CSV into ``<stem>_tables/`` beside it; with ``figures_dir`` also every figure as a PNG file.
+    Returns the report path."""
     run = run if isinstance(run, RunData) else load_run(run)
     path = Path(path) if path is not None else run.path / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tables_dir = path.parent / f"{path.stem}_tables"
     tables_dir.mkdir(exist_ok=True)
     sections = analyse(run, by, strict)
+    if figures_dir is not None:
+        write_figures(sections, Path(figures_dir))
     for sec in sections:
         for name, _, df in sec.tables:
             df.to_csv(tables_dir / f"{name}.csv", index=False)

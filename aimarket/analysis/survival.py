@@ -1,6 +1,8 @@
-"""Time to first exclusivity breakdown: Kaplan–Meier with Greenwood intervals, medians, causes.
+"""Time to exclusivity breakdown: Kaplan–Meier with Greenwood intervals, medians, causes.
 
-A run without a breakdown is right-censored at its horizon (`ticks`). Confidence bands use
+Two units: runs (time to the first breakdown of any clause; a run without one is right-censored
+at its horizon `ticks`) and arrangements (each exclusive/ROFR clause from coming into force to
+its breakdown; censored at expiry or the horizon). Confidence bands use
 Greenwood's variance on the log(−log S) scale (as R's ``survfit(conf.type="log-log")``); the
 median's interval is where the band crosses 0.5 (Brookmeyer–Crowley).
 """
@@ -96,11 +98,45 @@ def breakdown_durations(outcomes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def survival_by(outcomes: pd.DataFrame, settings: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Kaplan–Meier curve per setting (long table) and per-setting medians with CIs."""
-    dur = breakdown_durations(outcomes)
+def arrangement_durations(events: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per exclusive or ROFR arrangement of an ok run (one row per run and deal).
+
+    ``duration``: months from the clause coming into force (``clause_in_force`` event; tick 0
+    for clauses in force at the start) to its first ``breakdown`` (``observed``), else to the
+    deal's expiry or the horizon (censored). Indexed like ``outcomes`` rows of the same run, so
+    a per-run settings series can be mapped with ``settings.loc[result.index]``.
+    """
+    ok = outcomes[outcomes["status"] == "ok"]
+    run_row = pd.Series(ok.index, index=ok["run_id"])
+    ev = events[events["run_id"].isin(run_row.index)]
+    start = ev[ev["kind"] == "clause_in_force"].groupby(["run_id", "deal_id"])["tick"].min()
+    broke, expired = (
+        ev[ev["kind"] == kind].groupby(["run_id", "deal_id"])["tick"].min().reindex(start.index)
+        for kind in ("breakdown", "expired")
+    )
+    horizon = ok.set_index("run_id")["ticks"].astype(float)
+    runs = start.index.get_level_values("run_id")
+    end = broke.fillna(expired).fillna(pd.Series(horizon.loc[runs].to_numpy(), index=start.index))
+    table = pd.DataFrame(
+        {
+            "run_id": runs,
+            "deal_id": start.index.get_level_values("deal_id"),
+            "duration": (end - start.clip(lower=0)).to_numpy(dtype=float),
+            "observed": broke.notna().to_numpy(),
+        },
+        index=run_row.loc[runs].to_numpy(),
+    )
+    return table
+
+
+def survival_by(durations: pd.DataFrame, groups: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kaplan–Meier curve per group (long table) and per-group medians with CIs.
+
+    ``durations`` has columns duration and observed (``breakdown_durations`` or
+    ``arrangement_durations``); ``groups`` labels its rows.
+    """
     curves, medians = [], []
-    for g, sub in dur.groupby(settings.loc[dur.index], sort=True):
+    for g, sub in durations.groupby(groups.to_numpy(), sort=True):
         km = kaplan_meier(sub["duration"].to_numpy(), sub["observed"].to_numpy())
         curves.append(km.assign(setting=g))
         medians.append(
