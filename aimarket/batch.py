@@ -91,7 +91,8 @@ def plan_design(
     """The design of a batch, checked against `scenario` (unknown keys, bad values: `UserError`).
 
     Grid values come from the scenario's `[sweep]` table updated by `sweeps`; `ranges` are sampled
-    with `kind` ("lhs" or "sobol", `samples` points or base samples) and crossed with the grid.
+    with `kind` ("lhs", "sobol" or "morris": `samples` points, base samples or trajectories) and
+    crossed with the grid.
     """
     ranges = dict(ranges or {})
     both = set(ranges) & set(sweeps or {})
@@ -108,13 +109,13 @@ def plan_design(
     kind = kind or ("lhs" if ranges else "grid")
     if kind == "grid":
         if ranges or samples is not None:
-            raise UserError("--range and --samples need --design lhs or sobol")
+            raise UserError("--range and --samples need --design lhs, sobol or morris")
         return base
     if kind not in designs.KINDS:
         raise UserError(f"--design {kind}: expected one of {', '.join(designs.KINDS)}")
     if samples is None:
         raise UserError(f"--design {kind} needs --samples N")
-    sampler = designs.lhs if kind == "lhs" else designs.sobol
+    sampler = {"lhs": designs.lhs, "sobol": designs.sobol, "morris": designs.morris}[kind]
     return designs.cross(base, sampler(ranges, samples, design_seed(root_seed)))
 
 
@@ -585,7 +586,11 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
         "--sweep", action="append", default=[], metavar="KEY=V1,V2", help="grid values of a key"
     )
     p.add_argument("--design", choices=designs.KINDS, help="grid (default) or sampled design")
-    p.add_argument("--samples", type=int, help="LHS points or Sobol base samples (power of 2)")
+    p.add_argument(
+        "--samples",
+        type=int,
+        help="LHS points, Sobol base samples (power of 2) or Morris trajectories",
+    )
     p.add_argument(
         "--range", action="append", default=[], metavar="KEY=LOW:HIGH", help="sampled range"
     )

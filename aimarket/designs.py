@@ -6,7 +6,9 @@ A design point is a mapping from dotted scenario keys (as for `--set`) to values
 - `lhs`: a Latin hypercube over ranges (`scipy.stats.qmc.LatinHypercube`, one point per sample);
 - `sobol`: Saltelli's scheme (`SALib.sample.sobol.sample`) so that `SALib.analyze.sobol` can
   compute first, second and total-order indices from the outcome table in run order:
-  N base samples give N·(2D+2) points for D keys.
+  N base samples give N·(2D+2) points for D keys;
+- `morris`: N one-at-a-time trajectories on a 4-level grid (`SALib.sample.morris.sample`), N·(D+1)
+  points, for Morris elementary-effects screening (`SALib.analyze.morris`).
 
 Sampled designs may be crossed with a grid (e.g. policies × uncertainties): every grid point is
 combined with every sampled point. Random designs draw from a `numpy.random.SeedSequence`, so a
@@ -27,7 +29,7 @@ from scipy.stats import qmc
 
 from aimarket.errors import UserError
 
-KINDS = ("grid", "lhs", "sobol")
+KINDS = ("grid", "lhs", "sobol", "morris")
 
 
 @dataclass(frozen=True)
@@ -104,22 +106,52 @@ def sobol(
     _check_ranges(ranges, samples)
     if samples & (samples - 1):
         raise UserError(f"--samples {samples}: a Sobol design needs a power of 2 (e.g. 64, 256)")
-    problem = {
+    problem = _problem(ranges)
+    seed_int = int(seed.generate_state(1)[0])
+    x = salib_sobol.sample(problem, samples, calc_second_order=second_order, seed=seed_int)
+    spec = {"sampler": "SALib.sample.sobol.sample", "calc_second_order": second_order}
+    return _salib_design("sobol", x, ranges, samples, {**spec, "problem": problem})
+
+
+def morris(
+    ranges: Mapping[str, tuple[float, float]],
+    samples: int,
+    seed: np.random.SeedSequence,
+    *,
+    num_levels: int = 4,
+) -> Design:
+    """Morris design of `samples` trajectories over `ranges` (SALib's sampler): `samples`·(D+1)
+    points in trajectory order, as `SALib.analyze.morris.analyze` expects."""
+    from SALib.sample import morris as salib_morris
+
+    _check_ranges(ranges, samples)
+    problem = _problem(ranges)
+    seed_int = int(seed.generate_state(1)[0])
+    x = salib_morris.sample(problem, samples, num_levels=num_levels, seed=seed_int)
+    spec = {"sampler": "SALib.sample.morris.sample", "num_levels": num_levels}
+    return _salib_design("morris", x, ranges, samples, {**spec, "problem": problem})
+
+
+def _problem(ranges: Mapping[str, tuple[float, float]]) -> dict[str, object]:
+    """SALib's problem dictionary for `ranges`."""
+    return {
         "num_vars": len(ranges),
         "names": list(ranges),
         "bounds": [[float(lo), float(hi)] for lo, hi in ranges.values()],
     }
-    seed_int = int(seed.generate_state(1)[0])
-    x = salib_sobol.sample(problem, samples, calc_second_order=second_order, seed=seed_int)
+
+
+def _salib_design(
+    kind: str,
+    x: np.ndarray,
+    ranges: Mapping[str, tuple[float, float]],
+    samples: int,
+    spec: dict[str, object],
+) -> Design:
+    """A design from SALib sample rows `x` (in the units of `ranges`)."""
     unit = (x - [lo for lo, _ in ranges.values()]) / [hi - lo for lo, hi in ranges.values()]
-    spec = {
-        "ranges": _ranges_spec(ranges),
-        "samples": samples,
-        "sampler": "SALib.sample.sobol.sample",
-        "calc_second_order": second_order,
-        "problem": problem,
-    }
-    return Design("sobol", list(ranges), _scale(unit, ranges), spec)
+    spec = {"ranges": _ranges_spec(ranges), "samples": samples, **spec}
+    return Design(kind, list(ranges), _scale(unit, ranges), spec)
 
 
 def cross(outer: Design, inner: Design) -> Design:

@@ -73,3 +73,24 @@ def test_grid_design_and_failed_design_points_are_skipped_with_a_reason():
     out.loc[3, "status"] = "failed"
     with pytest.raises(Skipped, match="without an ok run"):
         sensitivity.sensitivity(out, manifest, ["consumer_surplus"])
+
+
+def test_morris_design_screens_a_linear_function_exactly():
+    from aimarket import designs
+
+    ranges = {"x.one": (0.0, 1.0), "x.two": (0.0, 2.0), "x.three": (10.0, 20.0)}
+    design = designs.morris(ranges, 20, np.random.SeedSequence(5))
+    assert len(design) == 20 * (3 + 1)
+    x = np.array([[p[k] for k in ranges] for p in design.points])
+    out = pd.DataFrame(x, columns=list(ranges))
+    out["design_point"] = np.arange(len(x))
+    out["replication"] = 0
+    out["status"] = "ok"
+    out["consumer_surplus"] = 3.0 * x[:, 0] - 0.5 * x[:, 1]  # x.three has no effect
+    manifest = {"design": design.describe()}
+    method, table = sensitivity.sensitivity(out, manifest, ["consumer_surplus"])
+    assert method.startswith("Morris")
+    table = table.set_index("parameter")
+    # elementary effect = coefficient x range; a linear response has no spread (sigma = 0)
+    np.testing.assert_allclose(table.loc[list(ranges), "mu_star"], [3.0, 1.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(table["sigma"], 0.0, atol=1e-9)

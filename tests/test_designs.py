@@ -39,7 +39,7 @@ def test_lhs_size_ranges_and_one_point_per_stratum():
 
 
 def test_random_designs_are_reproducible_from_the_seed():
-    for make in (designs.lhs, designs.sobol):
+    for make in (designs.lhs, designs.sobol, designs.morris):
         assert make(RANGES, 8, seed(1)).points == make(RANGES, 8, seed(1)).points
         assert make(RANGES, 8, seed(1)).digest != make(RANGES, 8, seed(2)).digest
 
