@@ -197,7 +197,7 @@ def test_plan_design_checks_keys_values_and_ranges():
         ({"sweeps": {"a": [1, -1]}}, "a: must be a number"),
         ({"ranges": {"a": (0.0, 1.0)}}, "needs --samples"),
         ({"ranges": {"a": (1.0, 0.0)}, "samples": 4}, "LOW must be below HIGH"),
-        ({"ranges": {"a": (0.0, 1.0)}, "kind": "grid"}, "need --design lhs or sobol"),
+        ({"ranges": {"a": (0.0, 1.0)}, "kind": "grid"}, "need --design lhs, sobol or morris"),
         ({"ranges": {"a": (0.0, 1.0)}, "sweeps": {"a": [1]}}, "both"),
         ({"ranges": {"a": (0.0, 1.0)}, "kind": "sobol", "samples": 6}, "power of 2"),
     ]:
