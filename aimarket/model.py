@@ -676,12 +676,12 @@ class AIMarket(mesa.Model):
         supply = np.array([c.supply for c in self.chipmakers])
         index = {h.name: i for i, h in enumerate(self.hyperscalers)}
         cindex = {c.name: j for j, c in enumerate(self.chipmakers)}
-        bought = np.zeros((len(self.hyperscalers), len(self.chipmakers)))
+        contracts = []  # (cloud index, chipmaker index, GW, USD bn per GW)
         for deal in self.live.values():
             if deal.active and deal.kind is Kind.CHIP_SUPPLY and deal.target in index:
                 i, j = index[deal.target], cindex[deal.investor]
                 q = min(deal.terms.commit_gw, orders[i], supply[j])
-                bought[i, j] += q
+                contracts.append((i, j, q, deal.terms.commit_price))
                 orders[i] -= q
                 supply[j] -= q
         price_per_eff = np.array([c.price / c.performance for c in self.chipmakers])
@@ -696,32 +696,32 @@ class AIMarket(mesa.Model):
             -self.spec.market.chip_price_sensitivity * price_per_eff / price_per_eff.mean()
             + lock * base
         )
-        nh, nc = bought.shape
+        nh, nc = len(self.hyperscalers), len(self.chipmakers)
         pair_b = np.repeat(np.arange(nh), nc)
         pair_s = np.tile(np.arange(nc), nh)
-        alloc = markets.allocate(supply, orders, pair_b, pair_s, weight[pair_s])
-        bought += alloc.reshape(nh, nc)
+        spot = markets.allocate(supply, orders, pair_b, pair_s, weight[pair_s]).reshape(nh, nc)
+        contracted = np.zeros(nc)
+        for _, j, q, _ in contracts:
+            contracted[j] += q
         for j, c in enumerate(self.chipmakers):
-            c.demand_history.append(
-                float(
-                    np.sum(orders * weight[j])
-                    + bought[:, j].sum()
-                    - alloc.reshape(nh, nc)[:, j].sum()
-                )
-            )
-        for (i, j), gw in np.ndenumerate(bought):
-            if gw <= 0:
-                continue
-            h, c = self.hyperscalers[i], self.chipmakers[j]
-            paid = self.ledger.pay(h.name, c.name, gw * c.price, "chips")
-            got = paid / c.price
-            self.ledger.transfer(
-                c.name, "suppliers", got * c.spec.unit_cost_bn_per_gw, "chip_production"
-            )
-            h.install(got, c.performance)
-            bought[i, j] = got
+            c.demand_history.append(float(np.sum(orders * weight[j]) + contracted[j]))
+        got = np.zeros((nh, nc))
+        spot_buys = [(i, j, gw, self.chipmakers[j].price) for (i, j), gw in np.ndenumerate(spot)]
+        for i, j, gw, price in contracts + spot_buys:
+            if gw > 0:
+                got[i, j] += self._buy_chips(self.hyperscalers[i], self.chipmakers[j], gw, price)
         for j, c in enumerate(self.chipmakers):
-            c.delivered.append(float(bought[:, j].sum()))
+            c.delivered.append(float(got[:, j].sum()))
+
+    def _buy_chips(self, h: Hyperscaler, c: Chipmaker, gw: float, price: float) -> float:
+        """``h`` buys up to ``gw`` GW of ``c``'s chips at ``price`` USD bn/GW (credits first, no
+        overdraft) and installs them; returns the GW bought."""
+        got = self.ledger.pay(h.name, c.name, gw * price, "chips") / price
+        self.ledger.transfer(
+            c.name, "suppliers", got * c.spec.unit_cost_bn_per_gw, "chip_production"
+        )
+        h.install(got, c.performance)
+        return got
 
     def _model_market(self) -> np.ndarray:
         """Users choose among models; returns each lab's serving need (eff-GW)."""

@@ -288,12 +288,25 @@ class ScenarioSpec(Spec):
                     raise ValueError(f"labs.{lab.name}.cap_table: unknown agent {owner!r}")
             if sum(lab.cap_table.values()) > 1.0 + 1e-9:
                 raise ValueError(f"labs.{lab.name}.cap_table: stakes sum above 1")
+        names = {
+            group: {a.name for a in getattr(self, group)}
+            for group in ("hyperscalers", "labs", "chipmakers")
+        }
+        roles = {  # deal kind -> (investor groups, target groups)
+            "investment": (("hyperscalers", "chipmakers"), ("labs",)),
+            "compute": (("hyperscalers",), ("labs",)),
+            "chip_supply": (("chipmakers",), ("hyperscalers",)),
+        }
         for group, items in (("deals", self.deals), ("events", self.events)):
             for d in items:
-                for role in ("investor", "target"):
-                    if getattr(d, role) not in known:
+                for role, allowed in zip(("investor", "target"), roles[d.kind], strict=True):
+                    name = getattr(d, role)
+                    if name not in known:
+                        raise ValueError(f"{group}.{d.id}.{role}: unknown agent {name!r}")
+                    if not any(name in names[g] for g in allowed):
                         raise ValueError(
-                            f"{group}.{d.id}.{role}: unknown agent {getattr(d, role)!r}"
+                            f"{group}.{d.id}.{role}: {name!r} cannot be the {role} of a deal of "
+                            f"kind {d.kind} (must be one of the {' or '.join(allowed)})"
                         )
         return self
 
@@ -456,6 +469,9 @@ class Scenario:
             msg = first["msg"].removeprefix("Value error, ")
             if first["type"] == "extra_forbidden":
                 msg = "unknown key"
+            named, sep, reason = msg.partition(": ")
+            if not first["loc"] and sep and " " not in named:  # a cross-check naming its key
+                key, msg = named, reason
             raise ScenarioError(f"{origin}: {key}: {msg}") from None
 
     @property

@@ -168,3 +168,32 @@ def test_capacity_shortfall_breaks_exclusivity_mechanistically(symmetric):
     breakdowns = [e for e in result.events if e["kind"] == "breakdown"]
     assert breakdowns and breakdowns[0]["cause"] == "capacity_shortfall"
     assert result.outcome["first_breakdown_tick"] == breakdowns[0]["tick"]
+
+
+def test_chip_supply_contract_is_paid_at_its_committed_price(symmetric):
+    deal = {
+        "id": "S",
+        "kind": "chip_supply",
+        "investor": "ChipCo",
+        "target": "CloudA",
+        "commit_gw": 0.01,
+        "commit_price": 5.0,  # USD bn/GW, well below the list price
+        "duration_months": 36,
+    }
+    model = AIMarket(variant(symmetric, deals=[deal]), rng=1, detail=True)
+    list_price = model.firms["ChipCo"].price
+    assert list_price > 5.0
+    for _ in range(24):
+        model.step()
+    paid = [
+        amount
+        for _, source, target, amount, kind in model.ledger.rows
+        if (source, target, kind) == ("CloudA", "ChipCo", "chips")
+    ]
+    assert any(abs(a - 0.01 * 5.0) < 1e-12 for a in paid)  # the contract volume at 5 USD bn/GW
+    others = [
+        amount
+        for _, source, target, amount, kind in model.ledger.rows
+        if source in ("CloudB", "CloudC") and target == "ChipCo" and kind == "chips"
+    ]
+    assert others and not any(abs(a - 0.01 * 5.0) < 1e-12 for a in others)

@@ -51,6 +51,16 @@ def test_every_shipped_scenario_validates_and_runs(path):
             "unknown strategy",
         ),
         ('start = "2024-13"\n' + MINIMAL, "start", "pattern"),
+        (
+            MINIMAL + '[[deals]]\nid = "S"\nkind = "chip_supply"\ninvestor = "C"\ntarget = "L"\n',
+            "deals.S.investor",
+            "one of the chipmakers",
+        ),
+        (
+            MINIMAL + '[[events]]\nid = "E"\nmonth = "2024-02"\ninvestor = "C"\ntarget = "C"\n',
+            "events.E.target",
+            "one of the labs",
+        ),
     ],
 )
 def test_invalid_scenarios_name_file_key_and_reason(tmp_path, text, key, reason):
