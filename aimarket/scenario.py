@@ -224,7 +224,9 @@ class DealSpec(Spec):
     duration_months: int = _f(48, "[months] term", ge=1)
     exit_penalty_bn: NonNeg = _f(0.0, "[USD bn] paid by the target to break early")
     commit_gw: NonNeg = _f(0.0, "[eff-GW/month] take-or-pay compute (chips: GW/month)")
-    commit_price: float | None = _f(None, "[USD bn/eff-GW-month] contract price; none = list", gt=0)
+    commit_price: float | None = _f(
+        None, "[USD bn/eff-GW-month; chips: USD bn/GW] contract price; none = list price", gt=0
+    )
     inhouse_chip_share: Fraction = _f(
         0.0, "[fraction] of committed compute on the investor's chips"
     )

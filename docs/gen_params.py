@@ -1,9 +1,10 @@
-"""Print the scenario parameter tables (markdown) from the pydantic schema in aimarket.scenario.
+"""Write the scenario parameter tables (markdown) from the pydantic schema into docs/ODD.md.
 
-    python docs/gen_params.py > /tmp/params.md
+    python docs/gen_params.py          # rewrite the block in docs/ODD.md
+    python docs/gen_params.py --print  # print it instead
 
-The output is pasted into docs/ODD.md between the markers ``<!-- params:begin -->`` and
-``<!-- params:end -->``; a test can regenerate it and compare. Each row gives the dotted key
+The block sits between the markers ``<!-- params:begin -->`` and ``<!-- params:end -->``; a test
+regenerates it and fails when docs/ODD.md is stale. Each row gives the dotted key
 (``[]`` marks an element of a list of named tables), the default, the unit and the meaning, both
 taken from the field's description ``"[unit] meaning"``; then one table per built-in
 strategy from its declared ``params``.
@@ -12,6 +13,8 @@ strategy from its declared ``params``.
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -87,13 +90,29 @@ def strategy_tables() -> list[str]:
     return parts
 
 
-def main() -> None:
+ODD = Path(__file__).with_name("ODD.md")
+BLOCK = re.compile(r"(<!-- params:begin -->\n).*?(\n<!-- params:end -->)", re.S)
+
+
+def tables() -> str:
     parts = []
     for prefix, model in SECTIONS:
         title = prefix or "top level"
         parts.append(f"#### `{title}` ({model.__name__})\n\n{table(prefix, model)}")
     parts += strategy_tables()
-    print("\n\n".join(parts))
+    return "\n\n".join(parts)
+
+
+def with_tables(text: str) -> str:
+    """``text`` (docs/ODD.md) with the generated block replaced by the current tables."""
+    return BLOCK.sub(lambda m: m.group(1) + tables() + m.group(2), text)
+
+
+def main() -> None:
+    if "--print" in sys.argv[1:]:
+        print(tables())
+    else:
+        ODD.write_text(with_tables(ODD.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -132,3 +132,15 @@ def test_every_parameter_documents_its_unit():
 def test_content_hash_tracks_content():
     a, b = load_scenario("baseline"), load_scenario("baseline", {"ticks": 12})
     assert a.content_hash == load_scenario("baseline").content_hash != b.content_hash
+
+
+def test_odd_parameter_tables_are_current():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "gen_params", SCENARIO_DIR.parent / "docs" / "gen_params.py"
+    )
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = gen.ODD.read_text(encoding="utf-8")
+    assert gen.with_tables(text) == text, "docs/ODD.md is stale: run python docs/gen_params.py"
