@@ -87,6 +87,7 @@ class AIMarket(mesa.Model):
         self.live: dict[str, Deal] = {}  # proposed, under review or active, in creation order
         self._live_by_agent: dict[str, dict[str, Deal]] = defaultdict(dict)
         self.pending_reviews: dict[str, set[str]] = {}
+        self.conditional_breaks: dict[str, list[str]] = defaultdict(list)  # new deal -> old deals
         self.loosen_refused: dict[str, bool] = {}
         self.ever_restricted: set[str] = set()
         self.rows: list[dict] = []
@@ -285,6 +286,9 @@ class AIMarket(mesa.Model):
             deal.stake_acquired = lab.cap_table.get(deal.investor, 0.0)
         if t.commit_price is None:
             t.commit_price = self.firms[deal.investor].price
+        for old_id in self.conditional_breaks.pop(deal.id, []):
+            if self.deals[old_id].active:
+                self.end_deal(self.deals[old_id], Status.BROKEN, Cause.BETTER_OUTSIDE_OFFER)
         deal.status = Status.ACTIVE
         deal.start_tick = began
         deal.end_tick = began + t.duration_months
@@ -339,6 +343,7 @@ class AIMarket(mesa.Model):
             return
         if verdict == Verdict.BLOCK:
             self._close(deal, Status.BLOCKED)
+            self.conditional_breaks.pop(deal.id, None)
             self.events.add(
                 self.tick,
                 "blocked",
@@ -615,23 +620,40 @@ class AIMarket(mesa.Model):
         lab.price = max(d.price or lab.price, 1e-3)
         lab.training_budget = max(d.training_budget_bn, 0.0)
         lab.raise_bn = max(d.raise_bn, 0.0)
-        for deal_id, cause in d.break_deals.items():
-            deal = self.deals.get(deal_id)
-            if deal is not None and deal.active and deal.target == lab.name:
-                self.end_deal(deal, Status.BROKEN, cause)
+        breaks = {
+            deal_id: cause
+            for deal_id, cause in d.break_deals.items()
+            if (deal := self.deals.get(deal_id)) is not None
+            and deal.active
+            and deal.target == lab.name
+        }
+        for deal_id, cause in breaks.items():
+            if cause != Cause.BETTER_OUTSIDE_OFFER:
+                self.end_deal(self.deals[deal_id], Status.BROKEN, cause)
         for deal_id in d.request_loosen:
             deal = self.deals.get(deal_id)
             if deal is not None and deal.restricts and deal.target == lab.name:
                 deal.loosen_requested = True
         accepted = set(d.accept)
+        signed = []
         for deal in lab.offers:
             if deal.id in accepted:
                 self.sign(deal)
+                signed.append(deal)
                 lab.raise_bn = max(lab.raise_bn - deal.terms.amount_bn, 0.0)
             else:
                 self._close(deal, Status.REJECTED)
                 self.events.deal(self.tick, "rejected", deal, cause=Cause.STRATEGY_CHOICE)
         lab.offers = []
+        reviewed = [s for s in signed if s.status is Status.UNDER_REVIEW]
+        for deal_id, cause in breaks.items():
+            if cause != Cause.BETTER_OUTSIDE_OFFER:
+                continue
+            if reviewed:  # the old deal ends only if a new one clears review
+                for new in reviewed:
+                    self.conditional_breaks[new.id].append(deal_id)
+            else:
+                self.end_deal(self.deals[deal_id], Status.BROKEN, cause)
 
     def _capital_market(self) -> None:
         """Parents fund their in-house labs; outside investors fund what other labs still seek,

@@ -134,3 +134,30 @@ def test_adaptive_regulator_tightens_under_sustained_concentration_and_relaxes_a
         adaptive.decide(_obs(tick, 500.0), rng)
     assert adaptive.stringency == 0.0
     assert adaptive.verdict(case) == Verdict.CLEAR
+
+
+def test_a_clause_is_broken_for_a_rival_offer_only_once_the_rival_deal_clears(symmetric):
+    """LabA, exclusive with CloudA, accepts CloudB's controlling stake: the old clause ends when
+    the new deal clears review, and survives when the new deal is blocked."""
+    old = _exclusive("OLD", "CloudA", "LabA") | {"exit_penalty_bn": 0.1}
+    offer = {
+        "id": "NEW",
+        "month": "2024-02",
+        "investor": "CloudB",
+        "target": "LabA",
+        "amount_bn": 5.0,
+        "stake": 0.6,
+    }
+    status = {}
+    for strategy in ("threshold", "laissez-faire"):
+        regulators = [{"name": "Authority", "strategy": strategy, "review_months": 3}]
+        scenario = variant(symmetric, regulators=regulators, deals=[old], events=[offer])
+        model = AIMarket(scenario, rng=0)
+        for _ in range(3):
+            model.step()
+        assert model.deals["NEW"].status == "under_review"
+        assert model.deals["OLD"].restricts  # still bound while the rival deal is reviewed
+        for _ in range(3):
+            model.step()
+        status[strategy] = (model.deals["NEW"].status, model.deals["OLD"].status)
+    assert status == {"threshold": ("blocked", "active"), "laissez-faire": ("active", "broken")}
