@@ -104,31 +104,6 @@ def test_exclusive_lab_buys_nowhere_else_while_the_clause_is_in_force(symmetric)
     assert len(model.firms["LabB"].providers) > 1  # others multi-home
 
 
-def _deal_event(stake: float, amount: float) -> dict:
-    return {
-        "id": "M",
-        "month": "2024-03",
-        "type": "deal",
-        "investor": "CloudA",
-        "target": "LabB",
-        "amount_bn": amount,
-        "stake": stake,
-    }
-
-
-def test_regulator_blocks_a_merger_like_deal_and_clears_a_small_one(symmetric):
-    labs = [dict(lab) for lab in symmetric.data["labs"]]
-    labs[0]["cap_table"] = {"CloudA": 0.6}  # CloudA already controls LabA
-    big = AIMarket(variant(symmetric, labs=labs, events=[_deal_event(0.6, 3.0)]), rng=0)
-    small = AIMarket(variant(symmetric, labs=labs, events=[_deal_event(0.05, 0.6)]), rng=0)
-    for model in (big, small):
-        for _ in range(8):
-            model.step()
-    assert big.deals["M"].status == "blocked"
-    assert small.deals["M"].status == "active"
-    assert "CloudA" not in big.firms["LabB"].cap_table
-
-
 def test_stronger_open_models_lower_closed_labs_prices(symmetric):
     def lab_price(funding: float) -> float:
         project = {

@@ -18,32 +18,44 @@ def _run(scenario, months: int) -> AIMarket:
     return model
 
 
-def _with_regulator(symmetric, strategy: str, **extra):
+def _controlled_labs(symmetric) -> list[dict]:
     labs = [dict(lab) for lab in symmetric.data["labs"]]
     labs[0]["cap_table"] = {"CloudA": 0.6}  # CloudA already controls LabA
-    regulator = {"name": "Authority", "strategy": strategy, **extra}
-    return labs, [regulator]
+    return labs
 
 
-def _merger_event() -> dict:
+def _deal_event(stake: float, amount: float) -> dict:
     return {
         "id": "M",
         "month": "2024-03",
         "type": "deal",
         "investor": "CloudA",
         "target": "LabB",
-        "amount_bn": 3.0,
-        "stake": 0.6,
+        "amount_bn": amount,
+        "stake": stake,
     }
 
 
+def test_threshold_rule_blocks_a_merger_like_deal_and_clears_a_small_one(symmetric):
+    labs = _controlled_labs(symmetric)
+    big = _run(variant(symmetric, labs=labs, events=[_deal_event(0.6, 3.0)]), 8)
+    small = _run(variant(symmetric, labs=labs, events=[_deal_event(0.05, 0.6)]), 8)
+    assert big.deals["M"].status == "blocked"
+    assert small.deals["M"].status == "active"
+    assert "CloudA" not in big.firms["LabB"].cap_table
+
+
 def test_laissez_faire_clears_the_merger_the_threshold_rule_blocks(symmetric):
-    verdicts = {}
-    for strategy in ("threshold", "laissez-faire"):
-        labs, regulators = _with_regulator(symmetric, strategy)
-        scenario = variant(symmetric, labs=labs, regulators=regulators, events=[_merger_event()])
-        verdicts[strategy] = _run(scenario, 8).deals["M"].status
-    assert verdicts == {"threshold": "blocked", "laissez-faire": "active"}
+    regulators = [{"name": "Authority", "strategy": "laissez-faire"}]
+    scenario = variant(
+        symmetric,
+        labs=_controlled_labs(symmetric),
+        regulators=regulators,
+        events=[_deal_event(0.6, 3.0)],
+    )
+    model = _run(scenario, 8)
+    assert model.deals["M"].status == "active"
+    assert model.firms["LabB"].cap_table["CloudA"] > 0.5  # diluted a little by later rounds
 
 
 def _exclusive(deal_id: str, investor: str, target: str) -> dict:
