@@ -4,11 +4,13 @@ Layers: ``cloud`` (shares of AI compute revenue among clouds), ``models`` (share
 open-weight usage is an atomistic fringe that adds nothing to the HHI) and ``chips`` (shares of
 accelerator GW delivered over the last 12 months, own chips counted for the cloud that made them).
 A *bloc* is a connected group of firms tied by controlling stakes or exclusive clauses; bloc
-shares are the sums of their members' shares.
+shares are the sums of their members' shares. A supplier agent standing for an atomistic fringe
+(``firms`` > 1) counts as that many equal firms while it is in no bloc.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 import networkx as nx
@@ -42,12 +44,27 @@ def bloc_map(firms: Iterable[str], ties: Iterable[tuple[str, str]]) -> dict[str,
     return out
 
 
-def bloc_shares(shares: Mapping[str, float], bloc_of: Mapping[str, str]) -> dict[str, float]:
-    """Shares summed over the members of each bloc."""
+def bloc_shares(
+    shares: Mapping[str, float],
+    bloc_of: Mapping[str, str],
+    fringe: Mapping[str, int] | None = None,
+) -> dict[str, float]:
+    """Shares summed over the members of each bloc.
+
+    ``fringe`` maps an agent standing for many small firms to their number: while it is in no
+    bloc with others, its share is split equally among them (keys ``NAME/1`` ... ``NAME/n``), so
+    concentration and dominance see an atomistic fringe, not one firm.
+    """
     out: dict[str, float] = {}
     for firm, share in shares.items():
         label = bloc_of.get(firm, firm)
         out[label] = out.get(label, 0.0) + share
+    if fringe:
+        sizes = Counter(bloc_of.values())
+        for name, n in fringe.items():
+            if n > 1 and name in out and sizes.get(name, 1) == 1:
+                part = out.pop(name) / n
+                out.update({f"{name}/{i}": part for i in range(1, n + 1)})
     return out
 
 

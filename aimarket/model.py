@@ -83,6 +83,7 @@ class AIMarket(mesa.Model):
         self.firms: dict[str, Firm] = {
             a.name: a for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.projects)
         }
+        self.fringe = {s.name: s.firms for s in (*self.spec.hyperscalers, *self.spec.chipmakers)}
         self.deals: dict[str, Deal] = {}  # every deal ever created, by id
         self.live: dict[str, Deal] = {}  # proposed, under review or active, in creation order
         self._live_by_agent: dict[str, dict[str, Deal]] = defaultdict(dict)
@@ -380,7 +381,7 @@ class AIMarket(mesa.Model):
 
     def investigation_remedy(self, layer: str, regulator: Regulator) -> None:
         """Strip the exclusivity clauses that tie the largest bloc of ``layer`` together."""
-        shares = bloc_shares(self.layer_shares[layer], self._bloc_of)
+        shares = self._blocs(layer, self._bloc_of)
         leader = max(shares, key=lambda k: (shares[k], k), default="")
         members = {f for f, b in self._bloc_of.items() if b == leader}
         hits = [
@@ -423,10 +424,12 @@ class AIMarket(mesa.Model):
         ]
         return ties + list(extra)
 
+    def _blocs(self, layer: str, bloc_of: dict[str, str]) -> dict[str, float]:
+        """Shares of ``layer`` by bloc (a fringe split into its firms)."""
+        return bloc_shares(self.layer_shares[layer], bloc_of, self.fringe)
+
     def _bloc_hhi(self, bloc_of: dict[str, str]) -> dict[str, float]:
-        return {
-            layer: hhi(bloc_shares(self.layer_shares[layer], bloc_of).values()) for layer in LAYERS
-        }
+        return {layer: hhi(self._blocs(layer, bloc_of).values()) for layer in LAYERS}
 
     def current_bloc_hhi(self) -> dict[str, float]:
         return {
@@ -444,10 +447,7 @@ class AIMarket(mesa.Model):
         )
         post = self._bloc_hhi(post_map)
         label = post_map[deal.investor]
-        combined = {
-            layer: bloc_shares(self.layer_shares[layer], post_map).get(label, 0.0)
-            for layer in LAYERS
-        }
+        combined = {layer: self._blocs(layer, post_map).get(label, 0.0) for layer in LAYERS}
         return CaseFacts(
             deal_id=deal.id,
             investor=deal.investor,
@@ -934,9 +934,8 @@ class AIMarket(mesa.Model):
         self._bloc_of = bloc_map(self.firms, self._ties())
         row: dict[str, Any] = {"tick": self.tick, "date": self.date_of(self.tick)}
         for layer in LAYERS:
-            shares = self.layer_shares[layer]
-            blocs = bloc_shares(shares, self._bloc_of)
-            row[f"hhi_{layer}"] = hhi(shares.values())
+            blocs = self._blocs(layer, self._bloc_of)
+            row[f"hhi_{layer}"] = hhi(self._blocs(layer, {}).values())
             row[f"bloc_hhi_{layer}"] = hhi(blocs.values())
             row[f"top_bloc_share_{layer}"] = float(max(blocs.values(), default=0.0))
         flows = self.ledger.flows

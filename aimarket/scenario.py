@@ -140,7 +140,16 @@ class Agent(Spec):
     cash_bn: NonNeg = _f(10.0, "[USD bn] cash at the start")
 
 
-class Hyperscaler(Agent):
+class Supplier(Agent):
+    firms: int = _f(
+        1,
+        "[count] independent firms the agent stands for; >1 makes it an atomistic fringe whose share"
+        " concentration measures split equally among them while it is in no bloc",
+        ge=1,
+    )
+
+
+class Hyperscaler(Supplier):
     capacity_gw: NonNeg = _f(1.0, "[GW] installed AI data-centre capacity with chips")
     capacity_efficiency: Pos = _f(1.0, "[eff-GW/GW] effective compute per GW of the installed base")
     pipeline_gw: NonNeg = _f(0.5, "[GW] shells under construction at the start (spread evenly)")
@@ -178,7 +187,7 @@ class Lab(Agent):
     )
 
 
-class Chipmaker(Agent):
+class Chipmaker(Supplier):
     supply_gw_per_month: NonNeg = _f(0.3, "[GW/month] accelerator production capacity")
     supply_growth_per_year: float = _f(1.5, "[x/yr] most growth of production capacity", ge=1.0)
     price_bn_per_gw: Pos = _f(35.0, "[USD bn/GW] list price of accelerators")

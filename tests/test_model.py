@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aimarket.metrics import bloc_shares, hhi
 from aimarket.model import AIMarket
 from aimarket.scenario import load_scenario
 from aimarket.simulation import simulate
@@ -172,3 +173,25 @@ def test_chip_supply_contract_is_paid_at_its_committed_price(symmetric):
         if source in ("CloudB", "CloudC") and target == "ChipCo" and kind == "chips"
     ]
     assert others and not any(abs(a - 0.01 * 5.0) < 1e-12 for a in others)
+
+
+def test_an_untied_fringe_counts_as_many_small_firms():
+    shares = {"A": 0.4, "B": 0.3, "Fringe": 0.3}
+    alone = bloc_shares(shares, {}, {"Fringe": 3})
+    assert hhi(alone.values()) == pytest.approx(10_000 * (0.4**2 + 0.3**2 + 3 * 0.1**2))
+    assert max(alone.values()) == 0.4
+    tied = bloc_shares(shares, {"A": "A", "Fringe": "A", "B": "B"}, {"Fringe": 3})
+    assert tied == pytest.approx({"A": 0.7, "B": 0.3})
+
+
+def test_a_fringe_cloud_lowers_measured_cloud_concentration(symmetric):
+    def cloud_hhi(firms: int) -> float:
+        overrides = {"ticks": 3, "hyperscalers.CloudC.firms": firms}
+        model = AIMarket(symmetric, overrides=overrides, rng=1)
+        for _ in range(3):
+            model.step()
+        return model.rows[-1]["hhi_cloud"]
+
+    one, fringe = cloud_hhi(1), cloud_hhi(10)
+    assert one == pytest.approx(10_000 / 3, rel=0.1)
+    assert fringe == pytest.approx(10_000 * (2 / 9 + 1 / 90), rel=0.1)  # two firms + ten tenths
