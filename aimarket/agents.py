@@ -106,6 +106,7 @@ class Hyperscaler(Firm):
             pipeline_gw=self.pipeline_gw,
             waiting_gw=self.waiting_gw,
             build_lead_months=spec.build_lead_months,
+            keep_per_month=self.keep_per_month,
             efficiency_new=m.best_chip_efficiency(),
             demand_history=tuple(self.demand_history),
             committed_gw=committed,
@@ -165,9 +166,13 @@ class Hyperscaler(Firm):
             min(spec.opex_bn_per_gw_month * self.capacity_gw, max(self.cash, 0.0)),
             "opex",
         )
-        keep = (1 - spec.depreciation_per_year) ** (1 / 12)
-        self.capacity_gw *= keep
-        self.capacity_eff *= keep
+        self.capacity_gw *= self.keep_per_month
+        self.capacity_eff *= self.keep_per_month
+
+    @property
+    def keep_per_month(self) -> float:
+        """Share of installed capacity still in service a month later (depreciation)."""
+        return (1 - self.spec.depreciation_per_year) ** (1 / 12)
 
 
 class Lab(Firm):

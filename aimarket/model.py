@@ -658,15 +658,16 @@ class AIMarket(mesa.Model):
     def _capital_market(self) -> None:
         """Parents fund their in-house labs; outside investors fund what other labs still seek,
         pro rata, from a monthly pool."""
+        m = self.spec.market
         for lab in self.labs:
             if (owner := lab.parent()) and lab.raise_bn > 0:
-                amount = min(lab.raise_bn, max(self.firms[owner].cash, 0.0) * 0.05)
+                amount = min(lab.raise_bn, max(self.firms[owner].cash, 0.0) * m.group_funding_share)
                 self.ledger.transfer(owner, lab.name, amount, "group_funding")
                 lab.raise_bn = 0.0
         asks = np.array([lab.raise_bn for lab in self.labs])
         if asks.sum() <= 0:
             return
-        funded = asks * min(1.0, self.spec.market.outside_capital_bn_per_month / asks.sum())
+        funded = asks * min(1.0, m.outside_capital_bn_per_month / asks.sum())
         for lab, amount in zip(self.labs, funded, strict=True):
             if amount <= 0:
                 continue
@@ -846,7 +847,9 @@ class AIMarket(mesa.Model):
             )
             if clause is Exclusivity.ROFR and hidx[partner] not in allowed:
                 allowed.append(hidx[partner])
-            funds = self.ledger.balance(lab.name) + sum(self.ledger.credits_of(lab.name).values())
+            credits = self.ledger.credits_of(lab.name)
+            usable = sum(credits.get(hs[i].name, 0.0) for i in allowed)
+            funds = self.ledger.balance(lab.name) + usable
             want = max(desired[k] - got[k], 0.0)
             spot_demand.append(min(want, max(funds, 0.0) / max(prices[allowed].max(), 1e-9)))
             for i in allowed:

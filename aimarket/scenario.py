@@ -104,6 +104,9 @@ class Market(Spec):
         40.0, "[USD bn/OOM] lab valuation per order of magnitude of capability above open models"
     )
     min_valuation_bn: Pos = _f(1.0, "[USD bn] floor of a lab's pre-money valuation")
+    group_funding_share: Fraction = _f(
+        0.05, "[fraction/month] most of a parent group's cash it puts into its in-house lab a month"
+    )
     control_stake: Fraction = _f(
         0.25, "[fraction] stake that ties target to investor in a bloc (material influence)"
     )

@@ -95,6 +95,7 @@ class HyperscalerObs:
     pipeline_gw: float  # shells under construction
     waiting_gw: float  # ready shells waiting for chips
     build_lead_months: int
+    keep_per_month: float  # share of installed capacity still in service a month later
     efficiency_new: float  # eff-GW per GW of the best merchant chip now
     demand_history: tuple[float, ...]  # eff-GW requested from it per month, oldest first
     committed_gw: float  # eff-GW/month under contract

@@ -53,7 +53,7 @@ class CapacityPlanner(Strategy):
         lead = obs.build_lead_months
         target = max(demand, obs.committed_gw) * growth**lead * (1 + p["headroom"])
         projected = (
-            obs.capacity_eff_gw * 0.99**lead
+            obs.capacity_eff_gw * obs.keep_per_month**lead
             + (obs.pipeline_gw + obs.waiting_gw) * obs.efficiency_new
         )
         budget = max(obs.cash_bn, 0.0) * p["capex_share"]
