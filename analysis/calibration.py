@@ -2,6 +2,7 @@
 
     python analysis/calibration.py                      # 30 seeds -> runs/calibration-history-2019
     python analysis/calibration.py --seeds 5 --probe    # quick look, no store, no docs
+    python analysis/calibration.py --sensitivity runs/sensitivity-history-2019  # Morris table
 
 Runs a seeded batch of `history-2019` through the batch engine into a run store (time series
 kept, with the extra per-provider series that the targets need), then writes
@@ -14,6 +15,7 @@ the 5-95 % interval.
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +24,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
+from aimarket.analysis import load_run
+from aimarket.analysis.sensitivity import sensitivity
 from aimarket.batch import run_batch
 from aimarket.designs import single
 from aimarket.model import AIMarket
@@ -131,46 +136,98 @@ def target_table(ts: pd.DataFrame) -> pd.DataFrame:
 
 
 PROJECTION_YEARS = ("2024", "2025", "2026", "2027")
-PROJECTED = {
+PROJECTED = {  # December values, except the circular share: mean over the year's months
     "bloc_hhi_cloud": "bloc HHI, cloud (HHI points)",
     "bloc_hhi_models": "bloc HHI, models (HHI points)",
     "bloc_hhi_chips": "bloc HHI, chips (HHI points)",
     "active_exclusive": "exclusive clauses in force (count)",
     "mean_providers": "clouds per lab (count)",
-    "circular_revenue_share": "circular revenue share (fraction)",
+    "circular_revenue_share": "circular revenue share, year mean (fraction)",
+}
+EVENT_COUNTS = {
+    ("cleared", "blocked", "remedied"): "regulator decisions in the year (count)",
+    ("blocked",): "deals blocked in the year (count)",
+    ("remedied",): "deals cleared with a remedy in the year (count)",
+    ("breakdown",): "exclusivity breakdowns in the year (count)",
+    ("investigation_remedy", "investigation_closed"): "market investigations concluded (count)",
 }
 
 
-def projection_table(ts: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Distribution over runs of each projected quantity in December of 2024-2027."""
-    rows = []
+def _quantiles(period: str, label: str, values: pd.Series) -> dict:
+    q = values.quantile([0.05, 0.5, 0.95], interpolation="nearest")
+    return {"period": period, "quantity": label, "p5": q[0.05], "median": q[0.5], "p95": q[0.95]}
+
+
+def projection_table(ts: pd.DataFrame, events: pd.DataFrame, known: set[str]) -> pd.DataFrame:
+    """Distribution over runs of the projected quantities in 2024-2027, and of the deals the
+    agents themselves signed in 2019-2023 (not in `known`), a check on the history."""
+    runs = ts["run_id"].unique()
+
+    def per_run(ev: pd.DataFrame) -> pd.Series:
+        return ev.groupby("run_id").size().reindex(runs, fill_value=0)
+
+    before = events[(events["date"] <= "2023-12") & (events["kind"] == "signed")]
+    rows = [
+        _quantiles(
+            "2019-2023",
+            "deals signed by the agents themselves (count)",
+            per_run(before[~before["deal_id"].isin(known)]),
+        )
+    ]
     for y in PROJECTION_YEARS:
-        dec = ts[ts["date"] == f"{y}-12"]
+        year = ts[ts["date"].str[:4] == y]
+        dec = year[year["date"] == f"{y}-12"].set_index("run_id")
+        mean = year.groupby("run_id").mean(numeric_only=True)
         for field, label in PROJECTED.items():
-            q = dec[field].quantile([0.05, 0.5, 0.95])
-            rows.append({"year": y, "quantity": label, "p5": q[0.05], "median": q[0.5],
-                         "p95": q[0.95]})  # fmt: skip
+            source = mean if field == "circular_revenue_share" else dec
+            rows.append(_quantiles(y, label, source[field]))
         ev = events[events["date"].str[:4] == y]
-        runs = ts["run_id"].unique()
-        for kinds, label in (
-            (("cleared", "blocked", "remedied"), "regulator decisions in the year (count)"),
-            (("blocked",), "deals blocked in the year (count)"),
-            (("breakdown",), "exclusivity breakdowns in the year (count)"),
-        ):
-            per_run = (
-                ev[ev["kind"].isin(kinds)].groupby("run_id").size().reindex(runs, fill_value=0)
-            )
-            q = per_run.quantile([0.05, 0.5, 0.95])
-            rows.append({"year": y, "quantity": label, "p5": q[0.05], "median": q[0.5],
-                         "p95": q[0.95]})  # fmt: skip
+        for kinds, label in EVENT_COUNTS.items():
+            rows.append(_quantiles(y, label, per_run(ev[ev["kind"].isin(kinds)])))
     return pd.DataFrame(rows)
+
+
+HEADLINE = {
+    "bloc_hhi_cloud_final": "cloud bloc HHI",
+    "bloc_hhi_models_final": "models bloc HHI",
+    "exclusivity_breakdowns": "breakdowns",
+    "circular_revenue_share": "circular share",
+    "mean_providers_final": "clouds per lab",
+    "open_share_final": "open share",
+}
+
+
+def sensitivity_table(path: str | Path) -> pd.DataFrame:
+    """Morris mu* of each headline outcome, relative to the largest mu* for that outcome
+    (1 = the most influential parameter), from a `--design morris` run store."""
+    run = load_run(path)
+    _, table = sensitivity(run.ok, run.manifest, list(HEADLINE))
+    table["parameter"] = table["parameter"].str.replace(".strategy_params", "", regex=False)
+    wide = table.pivot(index="parameter", columns="outcome", values="mu_star")
+    relative = (wide / wide.max()).rename(columns=HEADLINE)[list(HEADLINE.values())]
+    relative["mean"] = relative.mean(axis=1)
+    return relative.sort_values("mean", ascending=False)
+
+
+def plot_sensitivity_table(table: pd.DataFrame, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.5))
+    sns.heatmap(table, annot=True, fmt=".2f", cmap="Blues", vmin=0, vmax=1, ax=ax, cbar=False)
+    ax.set_title("history-2019 to 2027-12: Morris mu*, relative to the largest per outcome")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def plot_targets(table: pd.DataFrame, path: Path) -> None:
     """One panel per target: the reference (and its range) against the model's interval."""
-    n = len(table)
-    fig, axes = plt.subplots(1, n, figsize=(1.6 * n, 3.4))
-    for ax, (_, r) in zip(axes, table.iterrows(), strict=True):
+    ncols = 6
+    nrows = -(-len(table) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 3.0 * nrows))
+    for ax in axes.flat[len(table) :]:
+        ax.set_visible(False)
+    for ax, (_, r) in zip(axes.flat, table.iterrows(), strict=False):
         ax.errorbar([1], [r.model_median], yerr=[[r.model_median - r.model_p5],
                     [r.model_p95 - r.model_median]], fmt="o", color="C0", capsize=4)  # fmt: skip
         ax.plot([0], [r.reference], "D", color="C3")
@@ -178,7 +235,7 @@ def plot_targets(table: pd.DataFrame, path: Path) -> None:
             ax.vlines(0, r.ref_low, r.ref_high, color="C3")
         ax.set_xticks([0, 1], ["ref", "model"])
         ax.set_xlim(-0.6, 1.6)
-        ax.set_title(r.target, fontsize=7, wrap=True)
+        ax.set_title(textwrap.fill(f"{r.target} [{r.unit}]", 24), fontsize=8)
         ax.tick_params(labelsize=7)
     fig.suptitle("history-2019: reference (red) vs model median and 5-95 % over seeds (blue)")
     fig.tight_layout()
@@ -196,7 +253,7 @@ def plot_projection(ts: pd.DataFrame, path: Path) -> None:
         ax.fill_between(x, wide.quantile(0.05, axis=1), wide.quantile(0.95, axis=1), alpha=0.3)
         ax.plot(x, wide.median(axis=1))
         ax.axvspan(pd.Timestamp("2024-01"), pd.Timestamp("2027-12"), color="grey", alpha=0.1)
-        ax.set_title(PROJECTED[field], fontsize=9)
+        ax.set_title(PROJECTED[field].replace(", year mean", ", monthly"), fontsize=9)
     fig.suptitle("history-2019 over seeds (median, 5-95 %); shaded: the 2024-2027 projection")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -214,7 +271,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--probe", action="store_true", help="print the targets only")
     parser.add_argument("--set", action="append", default=[], help="KEY=VALUE override")
+    parser.add_argument("--sensitivity", metavar="RUN", help="Morris run store to summarise")
     args = parser.parse_args()
+    if args.sensitivity:
+        table = sensitivity_table(args.sensitivity)
+        table.to_csv(DOCS / "calibration_sensitivity.csv", float_format="%.3f")
+        plot_sensitivity_table(table, DOCS / "calibration_sensitivity.png")
+        print(table.to_string(float_format=lambda v: f"{v:.2f}"))
+        return
     overrides = dict(s.split("=", 1) for s in args.set)
     scenario = load_scenario("history-2019", overrides)
     if args.probe:
@@ -241,7 +305,8 @@ def main() -> None:
     ts = ts[ts["run_id"].isin(ok)]
     events = read_events(args.out)
     targets = target_table(ts)
-    projection = projection_table(ts, events)
+    known = {e.id for e in scenario.spec.events}
+    projection = projection_table(ts, events, known)
     targets.to_csv(DOCS / "calibration_targets.csv", index=False, float_format="%.4g")
     projection.to_csv(DOCS / "calibration_projection.csv", index=False, float_format="%.4g")
     plot_targets(targets, DOCS / "calibration_targets.png")
