@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from aimarket import strategies
-from aimarket.deals import Deal, Exclusivity
+from aimarket.deals import Deal, Exclusivity, Status
 from aimarket.strategies.base import DealView, Strategy
 
 if TYPE_CHECKING:
@@ -223,7 +223,11 @@ class Lab(Firm):
         from aimarket.strategies.base import LabObs
 
         m = self.model
-        deals = [d for d in m.deals_of(self.name) if d.target == self.name and d.active]
+        deals = [  # signed deals count from signature: a deal under review binds the lab too
+            d
+            for d in m.deals_of(self.name)
+            if d.target == self.name and d.status in (Status.ACTIVE, Status.UNDER_REVIEW)
+        ]
         return LabObs(
             public=m.public,
             name=self.name,

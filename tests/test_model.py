@@ -195,3 +195,17 @@ def test_a_fringe_cloud_lowers_measured_cloud_concentration(symmetric):
     one, fringe = cloud_hhi(1), cloud_hhi(10)
     assert one == pytest.approx(10_000 / 3, rel=0.1)
     assert fringe == pytest.approx(10_000 * (2 / 9 + 1 / 90), rel=0.1)  # two firms + ten tenths
+
+
+def test_a_signed_exclusive_deal_under_review_deters_a_rival_offer(symmetric):
+    """The lab counts the exit penalty of an exclusive deal it signed, even before it clears."""
+    common = {"target": "LabA", "amount_bn": 1.0, "duration_months": 48}
+    signed = {"id": "X", "month": "2024-01", "type": "deal", "investor": "CloudA"}
+    signed |= {"exclusivity": "exclusive", "exit_penalty_bn": 5.0, **common}
+    rival = {"id": "R", "month": "2024-02", "type": "offer", "investor": "CloudB", **common}
+    quiet = {f"hyperscalers.Cloud{x}.strategy_params.invest_share": 0.0 for x in "ABC"}
+    model = AIMarket(variant(symmetric, events=[signed, rival]).with_overrides(quiet), rng=1)
+    model.step()
+    model.step()
+    assert model.deals["X"].status == "under_review"
+    assert model.deals["R"].status == "rejected"
