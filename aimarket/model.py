@@ -165,6 +165,14 @@ class AIMarket(mesa.Model):
             )[0]
         )
 
+    def holdings_of(self, investor: str) -> float:
+        """USD bn: ``investor``'s stakes in labs at the labs' current valuations."""
+        return sum(
+            lab.cap_table[investor] * self.valuation_of(lab)
+            for lab in self.labs
+            if lab.cap_table.get(investor, 0.0) > 0
+        )
+
     def offer_view(self, deal: Deal) -> OfferView:
         t = deal.terms
         investor = self.firms[deal.investor]
@@ -185,6 +193,7 @@ class AIMarket(mesa.Model):
             inhouse_chip_share=t.inhouse_chip_share,
             stake=stake,
             investor_capacity_eff_gw=getattr(investor, "capacity_eff", 0.0),
+            stake_after=self._stake_after(deal),
         )
 
     # ----------------------------------------------------------------- deals
@@ -567,6 +576,7 @@ class AIMarket(mesa.Model):
             cloud_shares=dict(self.layer_shares["cloud"]),
             raising=raising,
             usage_growth_per_month=(usage / before) ** (1 / 12) if before else 1.0,
+            open_projects=tuple(p.name for p in self.projects),
         )
 
     def _decide(self) -> None:
@@ -576,8 +586,11 @@ class AIMarket(mesa.Model):
             d = c.strategy.decide(c.observe(), rng)
             c.price = d.price or c.price
             c.expand(d.expand_gw)
+            c.priority = list(d.priority)
             for offer in d.offers:
                 self.propose(c.name, offer)
+        for p in self.projects:
+            p.sponsorship = 0.0
         for h in self.hyperscalers:
             d = h.strategy.decide(h.observe(), rng)
             h.price = d.price or h.price
@@ -594,9 +607,11 @@ class AIMarket(mesa.Model):
                     self.loosen_refused[deal_id] = True
                 deal.loosen_requested = False
             for project, amount in d.sponsor_bn.items():
-                self.ledger.transfer(
-                    h.name, project, min(max(amount, 0.0), max(h.cash, 0.0)), "sponsorship"
-                )
+                if not isinstance(self.firms.get(project), OpenSourceProject):
+                    continue
+                paid = min(max(amount, 0.0), max(h.cash, 0.0))
+                self.ledger.transfer(h.name, project, paid, "sponsorship")
+                self.firms[project].sponsorship += paid
         for event in self._events_by_tick.get(self.tick, []):
             deal = self._new_deal(event, event.id)
             if event.type == "deal":
@@ -706,6 +721,12 @@ class AIMarket(mesa.Model):
                 contracts.append((i, j, q, deal.terms.commit_price))
                 orders[i] -= q
                 supply[j] -= q
+        for j, c in enumerate(self.chipmakers):  # a rationer's partners next, in its order
+            for i in (index[name] for name in c.priority if name in index):
+                q = min(orders[i], supply[j])
+                contracts.append((i, j, q, c.price))
+                orders[i] -= q
+                supply[j] -= q
         price_per_eff = np.array([c.price / c.performance for c in self.chipmakers])
         delivered = np.array([sum(c.delivered) for c in self.chipmakers])
         base = (
@@ -734,6 +755,7 @@ class AIMarket(mesa.Model):
                 got[i, j] += self._buy_chips(self.hyperscalers[i], self.chipmakers[j], gw, price)
         for j, c in enumerate(self.chipmakers):
             c.delivered.append(float(got[:, j].sum()))
+            c.sales.append({h.name: float(got[i, j]) for i, h in enumerate(self.hyperscalers)})
 
     def _buy_chips(self, h: Hyperscaler, c: Chipmaker, gw: float, price: float) -> float:
         """``h`` buys up to ``gw`` GW of ``c``'s chips at ``price`` USD bn/GW (credits first, no

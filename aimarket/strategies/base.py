@@ -67,6 +67,7 @@ class OfferView:
     inhouse_chip_share: float
     stake: float  # fraction of the lab acquired at the current valuation
     investor_capacity_eff_gw: float  # the investor's installed compute (0 for chipmakers)
+    stake_after: float = 0.0  # the investor's stake in the lab once the deal closes (fraction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class PublicInfo:
     cloud_shares: dict[str, float]  # compute revenue share by cloud
     raising: tuple[RaiseInfo, ...]
     usage_growth_per_month: float  # observed growth factor of model usage
+    open_projects: tuple[str, ...] = ()  # open-weight projects (may be sponsored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,7 @@ class HyperscalerObs:
     deals: tuple[DealView, ...]
     loosen_requests: tuple[DealView, ...]  # requests from labs to loosen a clause
     shortfall_by_lab: dict[str, float]  # eff-GW its partner labs could not get from it
+    holdings_bn: float = 0.0  # its stakes in labs at their current valuations, USD bn
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,9 @@ class ChipmakerObs:
     price: float
     unit_cost: float
     demand_history: tuple[float, ...]  # GW ordered per month
+    sales_by_cloud: dict[str, float] = field(default_factory=dict)  # GW sold, last 12 months
+    backed_labs: tuple[str, ...] = ()  # labs in which it holds a stake
+    holdings_bn: float = 0.0  # its stakes in labs at their current valuations, USD bn
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +159,11 @@ class OpenSourceObs:
     name: str
     cash_bn: float
     lag_months: float
+    mean_funding_bn: float = 0.0  # USD bn/month of training bought, mean of the last 12 months
+    sponsorship_bn: float = 0.0  # USD bn received from hyperscalers this month
+    min_lag_months: float = 1.0  # own lag curve (3.3.7): lag with unlimited funding
+    base_lag_months: float = 12.0  # lag with no funding
+    funding_scale_bn_per_month: float = 0.5  # funding closing 63 % of the gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +245,7 @@ class ChipmakerDecision:
     price: float | None = None  # USD bn per GW
     expand_gw: float = 0.0  # added production capacity, GW/month
     offers: list[OfferTerms] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)  # clouds served first from its supply
 
 
 @dataclass(slots=True)
