@@ -319,6 +319,21 @@ def test_neutral_landlords_leave_no_circular_revenue_and_nothing_to_review():
     assert landlords["mean_providers_final"] > default["mean_providers_final"]
 
 
+def test_exclusive_seekers_pay_more_in_credits_so_more_revenue_is_circular():
+    default = _run("baseline", {}).outcome()
+    seekers = _run("baseline", _everyone("hyperscalers", "exclusive-seeker")).outcome()
+    assert seekers["circular_revenue_share"] > default["circular_revenue_share"]
+
+
+def test_capacity_seekers_loosen_and_break_clauses_their_partners_cannot_serve():
+    def shortfall_events(model: AIMarket) -> set[str]:
+        return {r["kind"] for r in model.events.rows if r["cause"] == Cause.CAPACITY_SHORTFALL}
+
+    assert shortfall_events(_run("baseline", {})) == set()
+    seekers = _run("baseline", _everyone("labs", "capacity-seeker"))
+    assert {"renegotiated", "broken", "breakdown"} <= shortfall_events(seekers)
+
+
 def test_independent_labs_multi_home_and_avoid_circular_deals():
     default = _run("baseline", {}).outcome()
     independent = _run("baseline", _everyone("labs", "independence-maximiser")).outcome()
@@ -338,6 +353,15 @@ def test_strategic_rationer_hands_its_scarce_supply_to_its_partner():
     (partner,) = partner
     assert shares["strategic-rationer"][partner] > 0.5
     assert shares["strategic-rationer"][partner] > shares["merchant-seller"][partner] + 0.2
+
+
+def test_kingmakers_end_up_holding_stakes_in_labs():
+    def chipmaker_stakes(model: AIMarket) -> float:
+        names = {c.name for c in model.chipmakers}
+        return sum(s for lab in model.labs for h, s in lab.cap_table.items() if h in names)
+
+    assert chipmaker_stakes(_run("baseline", {})) == 0
+    assert chipmaker_stakes(_run("baseline", _everyone("chipmakers", "kingmaker"))) > 0.05
 
 
 def test_fast_follower_lag_target_moves_the_open_weight_gap():

@@ -80,7 +80,9 @@ class RothErev(Strategy):
         "phi": Param(0.1, "1/period", "recency: share of propensity forgotten each period"),
         "epsilon": Param(0.05, "fraction", "experimentation: reinforcement spilled to other arms"),
         "period_months": Param(6, "months", "months an arm is played before it is reinforced"),
-        "initial_propensity": Param(1.0, "payoff units", "starting propensity of every arm"),
+        "initial_propensity": Param(
+            1.0, "rescaled payoff (0-1)", "starting propensity of every arm"
+        ),
     }
 
     def __init__(self, **params: Any) -> None:
