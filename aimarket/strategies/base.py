@@ -9,6 +9,7 @@ a ``classifier`` (what information it uses, whether it is stochastic or adaptive
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -264,6 +265,40 @@ class RegulatorDecision:
     verdicts: dict[str, str] = field(default_factory=dict)  # deal id -> Verdict
     investigate: list[str] = field(default_factory=list)  # layers to open an investigation on
     strip: list[str] = field(default_factory=list)  # deal ids whose clause is removed (ex-ante)
+
+
+def rounds_to_back(
+    public: PublicInfo,
+    investor: str,
+    backed: tuple[str, ...],
+    max_labs: int,
+    capability_gap: float,
+    budget: float,
+    amount: Callable[[RaiseInfo], float],
+    may_back: Callable[[RaiseInfo], bool],
+) -> list[tuple[RaiseInfo, float]]:
+    """Raising labs an investor backs and the USD bn it offers each, most capable first.
+
+    A lab qualifies if no other firm controls it, ``may_back`` accepts it and it is within
+    ``capability_gap`` OOM of the frontier; new labs only while it backs fewer than ``max_labs``
+    (follow-ons always); each offer is ``amount(round)`` capped by what is left of ``budget``
+    and made only above USD 0.05 bn.
+    """
+    room = max_labs - len(backed)
+    chosen = []
+    for r in sorted(public.raising, key=lambda r: -r.capability):
+        follow_on = r.lab in backed
+        if (not follow_on and room <= 0) or r.controlled_by not in ("", investor):
+            continue
+        if not may_back(r) or r.capability < public.frontier_capability - capability_gap:
+            continue
+        offer = min(amount(r), budget)
+        if offer <= 0.05:
+            continue
+        chosen.append((r, offer))
+        budget -= offer
+        room -= 0 if follow_on else 1
+    return chosen
 
 
 class Strategy:

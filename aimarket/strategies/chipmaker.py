@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from aimarket.strategies import register
-from aimarket.strategies.base import ChipmakerDecision, ChipmakerObs, OfferTerms, Param, Strategy
+from aimarket.strategies.base import (
+    ChipmakerDecision,
+    ChipmakerObs,
+    OfferTerms,
+    Param,
+    Strategy,
+    rounds_to_back,
+)
 
 
 def order_ratio(obs: ChipmakerObs) -> float:
@@ -74,30 +81,21 @@ class Kingmaker(MerchantSeller):
         return decision
 
     def _offers(self, obs: ChipmakerObs) -> list[OfferTerms]:
+        """Cash offers to labs unrestricted or bound to a cloud that bought its chips."""
         p = self.p
         customers = {cloud for cloud, gw in obs.sales_by_cloud.items() if gw > 0}
-        room = int(p["max_labs"]) - len(obs.backed_labs)
-        budget = max(obs.cash_bn, 0.0)
-        offers = []
-        for r in sorted(obs.public.raising, key=lambda r: -r.capability):
-            follow_on = r.lab in obs.backed_labs
-            if (not follow_on and room <= 0) or r.controlled_by not in ("", obs.name):
-                continue
-            if r.restricted_to and r.restricted_to not in customers:
-                continue
-            if r.capability < obs.public.frontier_capability - p["capability_gap"]:
-                continue
-            amount = min(r.ask_bn, max(obs.cash_bn, 0.0) * p["invest_share"], budget)
-            if amount <= 0.05:
-                continue
-            offers.append(
-                OfferTerms(
-                    target=r.lab, amount_bn=amount, duration_months=int(p["duration_months"])
-                )
-            )
-            budget -= amount
-            room -= 0 if follow_on else 1
-        return offers
+        rounds = rounds_to_back(
+            obs.public,
+            obs.name,
+            obs.backed_labs,
+            int(p["max_labs"]),
+            p["capability_gap"],
+            max(obs.cash_bn, 0.0),
+            lambda r: min(r.ask_bn, max(obs.cash_bn, 0.0) * p["invest_share"]),
+            lambda r: r.restricted_to in ("", *customers),
+        )
+        months = int(p["duration_months"])
+        return [OfferTerms(r.lab, amount, duration_months=months) for r, amount in rounds]
 
 
 @register

@@ -19,6 +19,7 @@ from aimarket.strategies.base import (
     Param,
     RaiseInfo,
     Strategy,
+    rounds_to_back,
 )
 
 
@@ -111,25 +112,25 @@ class CapacityPlanner(Strategy):
         return min(r.ask_bn, max(obs.cash_bn, 0.0) * self.p["invest_share"])
 
     def _offers(self, obs: HyperscalerObs, budget: float) -> list[OfferTerms]:
-        """Offers to eligible raising labs, most capable first, within ``budget`` USD bn and
-        committing at most its uncommitted capacity."""
+        """Offers to the labs it backs (``rounds_to_back``) within ``budget`` USD bn, committing
+        at most its uncommitted capacity."""
         p = self.p
-        room = int(p["max_labs"]) - len(obs.backed_labs)
+        rounds = rounds_to_back(
+            obs.public,
+            obs.name,
+            obs.backed_labs,
+            int(p["max_labs"]),
+            p["capability_gap"],
+            budget,
+            lambda r: self.offer_amount(obs, r),
+            lambda r: r.restricted_to in ("", obs.name),
+        )
         free_gw = max(obs.capacity_eff_gw - obs.committed_gw, 0.0)
+        months = int(p["duration_months"])
         offers = []
-        for r in sorted(obs.public.raising, key=lambda r: -r.capability):
-            follow_on = r.lab in obs.backed_labs
-            if (not follow_on and room <= 0) or r.controlled_by not in ("", obs.name):
-                continue
-            if r.restricted_to not in ("", obs.name):
-                continue
-            if r.capability < obs.public.frontier_capability - p["capability_gap"]:
-                continue
-            amount = min(self.offer_amount(obs, r), budget)
-            if amount <= 0.05:
-                continue
-            months = int(p["duration_months"])
+        for r, amount in rounds:
             commit = min(amount * p["credit_share"] / (months * max(obs.price, 1e-9)), free_gw)
+            free_gw -= commit
             offers.append(
                 OfferTerms(
                     target=r.lab,
@@ -142,9 +143,6 @@ class CapacityPlanner(Strategy):
                     inhouse_chip_share=self.promised_inhouse_share(obs),
                 )
             )
-            budget -= amount
-            free_gw -= commit
-            room -= 0 if follow_on else 1
         return offers
 
 
