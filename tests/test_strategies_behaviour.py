@@ -7,6 +7,8 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aimarket.deals import Cause, Exclusivity
 from aimarket.model import AIMarket
@@ -284,6 +286,22 @@ def test_roth_erev_shifts_probability_to_the_arm_that_pays_more():
         learner.decide(project_obs(lag_months=lag), rng)
         lag -= 1.0 if learner.arm == 0 else 0.0
     assert learner.probabilities[0] > 0.8
+
+
+@given(
+    payoffs=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40),
+    phi=st.floats(0.0, 0.99),
+    epsilon=st.floats(0.0, 1.0),
+)
+def test_roth_erev_probabilities_stay_a_distribution(payoffs, phi, epsilon):
+    menu = ["threshold", "laissez-faire", "adaptive"]
+    learner = make("regulator", "roth-erev", {"menu": menu, "phi": phi, "epsilon": epsilon})
+    rng = np.random.default_rng(0)
+    for payoff in payoffs:
+        learner.arm = int(rng.integers(len(menu)))
+        learner.reinforce(payoff)
+        probabilities = learner.probabilities
+        assert np.all(probabilities > 0) and probabilities.sum() == pytest.approx(1.0)
 
 
 def test_roth_erev_arms_take_parameters_and_reject_bad_menus():

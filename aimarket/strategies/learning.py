@@ -77,7 +77,7 @@ class RothErev(Strategy):
     }
     params = {
         "menu": Param([], "strategy names", "arms: 'name' or 'name:key=value,...'"),
-        "phi": Param(0.1, "1/period", "recency: share of propensity forgotten each period"),
+        "phi": Param(0.1, "1/period", "recency: share of propensity forgotten a period, < 1"),
         "epsilon": Param(0.05, "fraction", "experimentation: reinforcement spilled to other arms"),
         "period_months": Param(6, "months", "months an arm is played before it is reinforced"),
         "initial_propensity": Param(
@@ -90,8 +90,8 @@ class RothErev(Strategy):
         p = self.p
         if not p["menu"]:
             raise ValueError(f"strategy {self.name!r}: menu needs at least one strategy")
-        if not (0 <= p["phi"] <= 1 and 0 <= p["epsilon"] <= 1 and p["period_months"] >= 1):
-            raise ValueError(f"strategy {self.name!r}: need 0<=phi<=1, 0<=epsilon<=1, period>=1")
+        if not (0 <= p["phi"] < 1 and 0 <= p["epsilon"] <= 1 and p["period_months"] >= 1):
+            raise ValueError(f"strategy {self.name!r}: need 0<=phi<1, 0<=epsilon<=1, period>=1")
         if p["initial_propensity"] <= 0:
             raise ValueError(f"strategy {self.name!r}: initial_propensity must be > 0")
         self.arms = [parse_arm(self.agent_type, entry) for entry in p["menu"]]
