@@ -16,6 +16,15 @@ from aimarket.strategies.base import DealView, LabDecision, LabObs, OfferView, P
 CLAUSE_WEIGHT = {Exclusivity.NONE: 0.0, Exclusivity.ROFR: 0.3, Exclusivity.EXCLUSIVE: 1.0}
 
 
+def conflicts(deal: DealView, offer: OfferView) -> bool:
+    """Accepting ``offer`` from another investor breaks ``deal``'s clause (either one exclusive)."""
+    return (
+        deal.investor != offer.investor
+        and deal.exclusivity is not Exclusivity.NONE
+        and Exclusivity.EXCLUSIVE in (deal.exclusivity, offer.exclusivity)
+    )
+
+
 @register
 class Balanced(Strategy):
     """Logit best-response pricing, spends to a runway target, weighs offers' strings."""
@@ -75,13 +84,7 @@ class Balanced(Strategy):
         control = (
             p["control_aversion"] * offer.amount_bn if offer.stake >= p["control_stake"] else 0.0
         )
-        conflict = sum(
-            d.exit_penalty_bn
-            for d in obs.deals
-            if d.investor != offer.investor
-            and Exclusivity.EXCLUSIVE in (d.exclusivity, offer.exclusivity)
-            and d.exclusivity is not Exclusivity.NONE
-        )
+        conflict = sum(d.exit_penalty_bn for d in obs.deals if conflicts(d, offer))
         return worth - clause - control - conflict
 
     def is_short(self, obs: LabObs) -> bool:
@@ -119,10 +122,7 @@ class Balanced(Strategy):
         for d in obs.deals:
             if d.exclusivity is Exclusivity.NONE:
                 continue
-            if any(
-                o.investor != d.investor and Exclusivity.EXCLUSIVE in (d.exclusivity, o.exclusivity)
-                for o in chosen
-            ):
+            if any(conflicts(d, o) for o in chosen):
                 broken[d.id] = Cause.BETTER_OUTSIDE_OFFER
             elif short and d.loosen_refused and self.may_break(obs, d):
                 broken[d.id] = Cause.CAPACITY_SHORTFALL
@@ -131,16 +131,6 @@ class Balanced(Strategy):
             ):
                 request.append(d.id)
         return request, broken
-
-
-def _conflicts(obs: LabObs, offer: OfferView) -> bool:
-    """Accepting ``offer`` would break one of the lab's clauses (either side exclusive)."""
-    return any(
-        d.investor != offer.investor
-        and d.exclusivity is not Exclusivity.NONE
-        and Exclusivity.EXCLUSIVE in (d.exclusivity, offer.exclusivity)
-        for d in obs.deals
-    )
 
 
 @register
@@ -155,7 +145,7 @@ class LoyalPartner(Balanced):
     }
 
     def value(self, obs: LabObs, offer: OfferView) -> float:
-        if _conflicts(obs, offer):
+        if any(conflicts(d, offer) for d in obs.deals):
             return float("-inf")
         partner = any(d.investor == offer.investor for d in obs.deals)
         bonus = self.p["loyalty_bonus"] * offer.amount_bn if partner else 0.0
