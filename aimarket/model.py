@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
 import mesa
@@ -551,6 +551,7 @@ class AIMarket(mesa.Model):
         self.open_capability = best
 
     def _public_info(self) -> PublicInfo:
+        """What every agent sees this month; shared by all, so its mappings are read-only."""
         raising = tuple(
             RaiseInfo(
                 lab.name,
@@ -569,11 +570,11 @@ class AIMarket(mesa.Model):
             tick=self.tick,
             frontier_capability=max(lab.capability for lab in self.labs),
             open_capability=self.open_capability,
-            compute_prices={h.name: h.price for h in self.hyperscalers},
-            chip_prices={c.name: c.price for c in self.chipmakers},
-            chip_performance={c.name: c.performance for c in self.chipmakers},
-            model_shares=dict(self.layer_shares["models"]),
-            cloud_shares=dict(self.layer_shares["cloud"]),
+            compute_prices=MappingProxyType({h.name: h.price for h in self.hyperscalers}),
+            chip_prices=MappingProxyType({c.name: c.price for c in self.chipmakers}),
+            chip_performance=MappingProxyType({c.name: c.performance for c in self.chipmakers}),
+            model_shares=MappingProxyType(dict(self.layer_shares["models"])),
+            cloud_shares=MappingProxyType(dict(self.layer_shares["cloud"])),
             raising=raising,
             usage_growth_per_month=(usage / before) ** (1 / 12) if before else 1.0,
             open_projects=tuple(p.name for p in self.projects),

@@ -8,6 +8,7 @@ import dataclasses
 import inspect
 import math
 import sys
+from collections.abc import Mapping
 from enum import Enum
 
 import numpy as np
@@ -400,7 +401,7 @@ def _plain(value, path: str) -> None:
     elif isinstance(value, tuple):
         for i, item in enumerate(value):
             _plain(item, f"{path}[{i}]")
-    elif isinstance(value, dict):
+    elif isinstance(value, Mapping):
         for k, item in value.items():
             assert isinstance(k, str), path
             _plain(item, f"{path}[{k}]")
@@ -420,6 +421,8 @@ def test_observations_handed_out_by_the_model_hold_no_live_objects(symmetric):
     assert kinds == {HyperscalerObs, LabObs, ChipmakerObs, OpenSourceObs, RegulatorObs}
     for obs in seen:
         _plain(obs, type(obs).__name__)
+        with pytest.raises(TypeError):  # shared by every agent: no strategy may alter it
+            obs.public.compute_prices["CloudA"] = 0.0
 
 
 def test_every_agent_type_has_a_learner_and_three_built_ins():

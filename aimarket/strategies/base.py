@@ -9,7 +9,7 @@ a ``classifier`` (what information it uses, whether it is stochastic or adaptive
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -78,11 +78,11 @@ class PublicInfo:
     tick: int
     frontier_capability: float  # OOM
     open_capability: float  # OOM
-    compute_prices: dict[str, float]  # USD bn per eff-GW-month by cloud
-    chip_prices: dict[str, float]  # USD bn per GW by chipmaker
-    chip_performance: dict[str, float]  # eff-GW per GW by chipmaker
-    model_shares: dict[str, float]  # usage share by lab (open-weight share excluded)
-    cloud_shares: dict[str, float]  # compute revenue share by cloud
+    compute_prices: Mapping[str, float]  # USD bn per eff-GW-month by cloud
+    chip_prices: Mapping[str, float]  # USD bn per GW by chipmaker
+    chip_performance: Mapping[str, float]  # eff-GW per GW by chipmaker
+    model_shares: Mapping[str, float]  # usage share by lab (open-weight share excluded)
+    cloud_shares: Mapping[str, float]  # compute revenue share by cloud
     raising: tuple[RaiseInfo, ...]
     usage_growth_per_month: float  # observed growth factor of model usage
     open_projects: tuple[str, ...] = ()  # open-weight projects (may be sponsored)
