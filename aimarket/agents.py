@@ -122,7 +122,7 @@ class Hyperscaler(Firm):
             deals=self.deal_views(deals),
             loosen_requests=self.deal_views(requests),
             shortfall_by_lab=dict(self.shortfall_by_lab),
-            holdings_bn=m.holdings_of(self.name),
+            holdings_bn=m.holdings.get(self.name, 0.0),
         )
 
     def build(self, gw: float) -> None:
@@ -298,7 +298,7 @@ class Chipmaker(Firm):
             demand_history=tuple(self.demand_history),
             sales_by_cloud=sales,
             backed_labs=tuple(m.backed_by(self.name)),
-            holdings_bn=m.holdings_of(self.name),
+            holdings_bn=m.holdings.get(self.name, 0.0),
         )
 
     def expand(self, gw: float) -> None:

@@ -118,6 +118,7 @@ class AIMarket(mesa.Model):
         self.chip_growth_per_month = tech.chip_efficiency_growth_per_year ** (1 / 12)
         self._update_open_capability()
         self.public = self._public_info()
+        self.holdings = self._holdings()  # refreshed when firms decide
         self.running = True
 
     # ----------------------------------------------------------------- calendar and lookups
@@ -165,13 +166,14 @@ class AIMarket(mesa.Model):
             )[0]
         )
 
-    def holdings_of(self, investor: str) -> float:
-        """USD bn: ``investor``'s stakes in labs at the labs' current valuations."""
-        return sum(
-            lab.cap_table[investor] * self.valuation_of(lab)
-            for lab in self.labs
-            if lab.cap_table.get(investor, 0.0) > 0
-        )
+    def _holdings(self) -> dict[str, float]:
+        """USD bn of stakes in labs at the labs' current valuations, by holder."""
+        held: dict[str, float] = defaultdict(float)
+        for lab in self.labs:
+            value = self.valuation_of(lab)
+            for holder, stake in lab.cap_table.items():
+                held[holder] += stake * value
+        return held
 
     def offer_view(self, deal: Deal) -> OfferView:
         t = deal.terms
@@ -583,6 +585,7 @@ class AIMarket(mesa.Model):
     def _decide(self) -> None:
         """Every firm's strategy decides from its observation; the model applies the decisions."""
         rng = self.rng
+        self.holdings = self._holdings()
         for c in self.chipmakers:
             d = c.strategy.decide(c.observe(), rng)
             c.price = d.price or c.price

@@ -24,6 +24,7 @@ from aimarket.strategies.base import (
     PublicInfo,
     RaiseInfo,
 )
+from tests.conftest import variant
 
 RNG = np.random.default_rng(0)
 
@@ -399,3 +400,33 @@ def test_a_learning_regulator_is_reproducible_and_learns_during_the_run():
     learner = first.regulators[0].strategy
     assert learner.name == "roth-erev"
     assert not np.allclose(learner.probabilities, 1 / len(learner.arms))
+
+
+def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
+    labs = [dict(lab) for lab in symmetric.data["labs"]]
+    labs[0]["cap_table"] = {"CloudA": 0.6, "ChipCo": 0.1}
+    model = AIMarket(variant(symmetric, labs=labs), rng=0)
+    lab_a = model.firms["LabA"]
+    checked = []
+
+    class Check:
+        """Compares what an investor observes with the model's books when it decides."""
+
+        def __init__(self, inner) -> None:
+            self.inner = inner
+
+        def decide(self, obs, rng):
+            stake = lab_a.cap_table.get(obs.name, 0.0)
+            assert obs.holdings_bn == pytest.approx(stake * model.valuation_of(lab_a))
+            checked.append(obs.name)
+            return self.inner.decide(obs, rng)
+
+    for name in ("CloudA", "CloudB", "ChipCo"):
+        model.firms[name].strategy = Check(model.firms[name].strategy)
+    for _ in range(4):
+        model.step()
+    assert sorted(set(checked)) == ["ChipCo", "CloudA", "CloudB"]
+    chipco = model.firms["ChipCo"]
+    assert chipco.observe().holdings_bn > 0 and model.firms["CloudB"].observe().holdings_bn == 0
+    sales = chipco.observe().sales_by_cloud
+    assert sum(sales.values()) == pytest.approx(sum(chipco.delivered)) and sum(sales.values()) > 0
