@@ -123,6 +123,7 @@ class Hyperscaler(Firm):
             deals=self.deal_views(deals),
             loosen_requests=self.deal_views(requests),
             shortfall_by_lab=dict(self.shortfall_by_lab),
+            holdings_bn=m.holdings.get(self.name, 0.0),
         )
 
     def build(self, gw: float) -> None:
@@ -284,12 +285,19 @@ class Chipmaker(Firm):
         self.performance = spec.performance
         self.demand_history: deque[float] = deque(maxlen=HISTORY)
         self.delivered: deque[float] = deque([0.0] * 12, maxlen=12)
+        self.sales: deque[dict[str, float]] = deque(maxlen=12)  # GW sold per cloud, by month
+        self.priority: list[str] = []  # clouds its strategy serves first
 
     def observe(self) -> Any:
         from aimarket.strategies.base import ChipmakerObs
 
+        m = self.model
+        sales: dict[str, float] = {}
+        for month in self.sales:
+            for cloud, gw in month.items():
+                sales[cloud] = sales.get(cloud, 0.0) + gw
         return ChipmakerObs(
-            public=self.model.public,
+            public=m.public,
             name=self.name,
             cash_bn=self.cash,
             supply_gw=self.supply,
@@ -297,6 +305,9 @@ class Chipmaker(Firm):
             price=self.price,
             unit_cost=self.spec.unit_cost_bn_per_gw,
             demand_history=tuple(self.demand_history),
+            sales_by_cloud=sales,
+            backed_labs=tuple(m.backed_by(self.name)),
+            holdings_bn=m.holdings.get(self.name, 0.0),
         )
 
     def expand(self, gw: float) -> None:
@@ -320,6 +331,7 @@ class OpenSourceProject(Firm):
         super().__init__(model, spec)
         self.spec = spec
         self.funding: deque[float] = deque([spec.community_funding_bn_per_month] * 12, maxlen=12)
+        self.sponsorship = 0.0  # USD bn received from hyperscalers this month
 
     @property
     def lag_months(self) -> float:
@@ -333,8 +345,17 @@ class OpenSourceProject(Firm):
     def observe(self) -> Any:
         from aimarket.strategies.base import OpenSourceObs
 
+        s = self.spec
         return OpenSourceObs(
-            public=self.model.public, name=self.name, cash_bn=self.cash, lag_months=self.lag_months
+            public=self.model.public,
+            name=self.name,
+            cash_bn=self.cash,
+            lag_months=self.lag_months,
+            mean_funding_bn=float(np.mean(self.funding)),
+            sponsorship_bn=self.sponsorship,
+            min_lag_months=s.min_lag_months,
+            base_lag_months=s.base_lag_months,
+            funding_scale_bn_per_month=s.funding_scale_bn_per_month,
         )
 
 

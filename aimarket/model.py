@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
 import mesa
@@ -119,6 +119,7 @@ class AIMarket(mesa.Model):
         self.chip_growth_per_month = tech.chip_efficiency_growth_per_year ** (1 / 12)
         self._update_open_capability()
         self.public = self._public_info()
+        self.holdings = self._holdings()  # refreshed when firms decide
         self.running = True
 
     # ----------------------------------------------------------------- calendar and lookups
@@ -166,6 +167,15 @@ class AIMarket(mesa.Model):
             )[0]
         )
 
+    def _holdings(self) -> dict[str, float]:
+        """USD bn of stakes in labs at the labs' current valuations, by holder."""
+        held: dict[str, float] = defaultdict(float)
+        for lab in self.labs:
+            value = self.valuation_of(lab)
+            for holder, stake in lab.cap_table.items():
+                held[holder] += stake * value
+        return held
+
     def offer_view(self, deal: Deal) -> OfferView:
         t = deal.terms
         investor = self.firms[deal.investor]
@@ -186,6 +196,7 @@ class AIMarket(mesa.Model):
             inhouse_chip_share=t.inhouse_chip_share,
             stake=stake,
             investor_capacity_eff_gw=getattr(investor, "capacity_eff", 0.0),
+            stake_after=self._stake_after(deal),
         )
 
     # ----------------------------------------------------------------- deals
@@ -542,6 +553,7 @@ class AIMarket(mesa.Model):
         self.open_capability = best
 
     def _public_info(self) -> PublicInfo:
+        """What every agent sees this month; shared by all, so its mappings are read-only."""
         raising = tuple(
             RaiseInfo(
                 lab.name,
@@ -560,24 +572,29 @@ class AIMarket(mesa.Model):
             tick=self.tick,
             frontier_capability=max(lab.capability for lab in self.labs),
             open_capability=self.open_capability,
-            compute_prices={h.name: h.price for h in self.hyperscalers},
-            chip_prices={c.name: c.price for c in self.chipmakers},
-            chip_performance={c.name: c.performance for c in self.chipmakers},
-            model_shares=dict(self.layer_shares["models"]),
-            cloud_shares=dict(self.layer_shares["cloud"]),
+            compute_prices=MappingProxyType({h.name: h.price for h in self.hyperscalers}),
+            chip_prices=MappingProxyType({c.name: c.price for c in self.chipmakers}),
+            chip_performance=MappingProxyType({c.name: c.performance for c in self.chipmakers}),
+            model_shares=MappingProxyType(dict(self.layer_shares["models"])),
+            cloud_shares=MappingProxyType(dict(self.layer_shares["cloud"])),
             raising=raising,
             usage_growth_per_month=(usage / before) ** (1 / 12) if before else 1.0,
+            open_projects=tuple(p.name for p in self.projects),
         )
 
     def _decide(self) -> None:
         """Every firm's strategy decides from its observation; the model applies the decisions."""
         rng = self.rng
+        self.holdings = self._holdings()
         for c in self.chipmakers:
             d = c.strategy.decide(c.observe(), rng)
             c.price = d.price or c.price
             c.expand(d.expand_gw)
+            c.priority = list(d.priority)
             for offer in d.offers:
                 self.propose(c.name, offer)
+        for p in self.projects:
+            p.sponsorship = 0.0
         for h in self.hyperscalers:
             d = h.strategy.decide(h.observe(), rng)
             h.price = d.price or h.price
@@ -594,9 +611,11 @@ class AIMarket(mesa.Model):
                     self.loosen_refused[deal_id] = True
                 deal.loosen_requested = False
             for project, amount in d.sponsor_bn.items():
-                self.ledger.transfer(
-                    h.name, project, min(max(amount, 0.0), max(h.cash, 0.0)), "sponsorship"
-                )
+                if not isinstance(self.firms.get(project), OpenSourceProject):
+                    continue
+                paid = min(max(amount, 0.0), max(h.cash, 0.0))
+                self.ledger.transfer(h.name, project, paid, "sponsorship")
+                self.firms[project].sponsorship += paid
         for event in self._events_by_tick.get(self.tick, []):
             deal = self._new_deal(event, event.id)
             if event.type == "deal":
@@ -707,6 +726,12 @@ class AIMarket(mesa.Model):
                 contracts.append((i, j, q, deal.terms.commit_price))
                 orders[i] -= q
                 supply[j] -= q
+        for j, c in enumerate(self.chipmakers):  # a rationer's partners next, in its order
+            for i in (index[name] for name in c.priority if name in index):
+                q = min(orders[i], supply[j])
+                contracts.append((i, j, q, c.price))
+                orders[i] -= q
+                supply[j] -= q
         price_per_eff = np.array([c.price / c.performance for c in self.chipmakers])
         delivered = np.array([sum(c.delivered) for c in self.chipmakers])
         base = (
@@ -735,6 +760,7 @@ class AIMarket(mesa.Model):
                 got[i, j] += self._buy_chips(self.hyperscalers[i], self.chipmakers[j], gw, price)
         for j, c in enumerate(self.chipmakers):
             c.delivered.append(float(got[:, j].sum()))
+            c.sales.append({h.name: float(got[i, j]) for i, h in enumerate(self.hyperscalers)})
 
     def _buy_chips(self, h: Hyperscaler, c: Chipmaker, gw: float, price: float) -> float:
         """``h`` buys up to ``gw`` GW of ``c``'s chips at ``price`` USD bn/GW (credits first, no

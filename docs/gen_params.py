@@ -12,6 +12,7 @@ strategy from its declared ``params``.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -82,9 +83,11 @@ def strategy_tables() -> list[str]:
             "|---|---|---|---|",
         ]
         for key, param in cls.params.items():
-            default = (
-                str(param.default).lower() if isinstance(param.default, bool) else param.default
-            )
+            default = param.default
+            if isinstance(default, bool):
+                default = str(default).lower()
+            elif isinstance(default, list | str):
+                default = json.dumps(default)  # as written in a scenario file
             lines.append(f"| `{key}` | {default} | {param.unit} | {param.meaning} |")
         parts.append("\n".join(lines))
     return parts

@@ -46,9 +46,12 @@ from aimarket.strategies import (  # noqa: E402  (built-ins register on import)
     chipmaker,
     hyperscaler,
     lab,
+    learning,
     open_source,
     regulator,
 )
+
+learning.register_learners()  # last: their default menus list every built-in
 
 DEFAULTS = {
     "hyperscaler": hyperscaler.CapacityPlanner.name,

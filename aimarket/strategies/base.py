@@ -9,6 +9,7 @@ a ``classifier`` (what information it uses, whether it is stochastic or adaptive
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -67,6 +68,7 @@ class OfferView:
     inhouse_chip_share: float
     stake: float  # fraction of the lab acquired at the current valuation
     investor_capacity_eff_gw: float  # the investor's installed compute (0 for chipmakers)
+    stake_after: float = 0.0  # the investor's stake in the lab once the deal closes (fraction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +78,14 @@ class PublicInfo:
     tick: int
     frontier_capability: float  # OOM
     open_capability: float  # OOM
-    compute_prices: dict[str, float]  # USD bn per eff-GW-month by cloud
-    chip_prices: dict[str, float]  # USD bn per GW by chipmaker
-    chip_performance: dict[str, float]  # eff-GW per GW by chipmaker
-    model_shares: dict[str, float]  # usage share by lab (open-weight share excluded)
-    cloud_shares: dict[str, float]  # compute revenue share by cloud
+    compute_prices: Mapping[str, float]  # USD bn per eff-GW-month by cloud
+    chip_prices: Mapping[str, float]  # USD bn per GW by chipmaker
+    chip_performance: Mapping[str, float]  # eff-GW per GW by chipmaker
+    model_shares: Mapping[str, float]  # usage share by lab (open-weight share excluded)
+    cloud_shares: Mapping[str, float]  # compute revenue share by cloud
     raising: tuple[RaiseInfo, ...]
     usage_growth_per_month: float  # observed growth factor of model usage
+    open_projects: tuple[str, ...] = ()  # open-weight projects (may be sponsored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,7 @@ class HyperscalerObs:
     deals: tuple[DealView, ...]
     loosen_requests: tuple[DealView, ...]  # requests from labs to loosen a clause
     shortfall_by_lab: dict[str, float]  # eff-GW its partner labs could not get from it
+    holdings_bn: float = 0.0  # its stakes in labs at their current valuations, USD bn
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,9 @@ class ChipmakerObs:
     price: float
     unit_cost: float
     demand_history: tuple[float, ...]  # GW ordered per month
+    sales_by_cloud: dict[str, float] = field(default_factory=dict)  # GW sold, last 12 months
+    backed_labs: tuple[str, ...] = ()  # labs in which it holds a stake
+    holdings_bn: float = 0.0  # its stakes in labs at their current valuations, USD bn
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +161,11 @@ class OpenSourceObs:
     name: str
     cash_bn: float
     lag_months: float
+    mean_funding_bn: float = 0.0  # USD bn/month of training bought, mean of the last 12 months
+    sponsorship_bn: float = 0.0  # USD bn received from hyperscalers this month
+    min_lag_months: float = 1.0  # own lag curve (3.3.7): lag with unlimited funding
+    base_lag_months: float = 12.0  # lag with no funding
+    funding_scale_bn_per_month: float = 0.5  # funding closing 63 % of the gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +247,7 @@ class ChipmakerDecision:
     price: float | None = None  # USD bn per GW
     expand_gw: float = 0.0  # added production capacity, GW/month
     offers: list[OfferTerms] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)  # clouds served first from its supply
 
 
 @dataclass(slots=True)
@@ -253,6 +266,40 @@ class RegulatorDecision:
     verdicts: dict[str, str] = field(default_factory=dict)  # deal id -> Verdict
     investigate: list[str] = field(default_factory=list)  # layers to open an investigation on
     strip: list[str] = field(default_factory=list)  # deal ids whose clause is removed (ex-ante)
+
+
+def rounds_to_back(
+    public: PublicInfo,
+    investor: str,
+    backed: tuple[str, ...],
+    max_labs: int,
+    capability_gap: float,
+    budget: float,
+    amount: Callable[[RaiseInfo], float],
+    may_back: Callable[[RaiseInfo], bool],
+) -> list[tuple[RaiseInfo, float]]:
+    """Raising labs an investor backs and the USD bn it offers each, most capable first.
+
+    A lab qualifies if no other firm controls it, ``may_back`` accepts it and it is within
+    ``capability_gap`` OOM of the frontier; new labs only while it backs fewer than ``max_labs``
+    (follow-ons always); each offer is ``amount(round)`` capped by what is left of ``budget``
+    and made only above USD 0.05 bn.
+    """
+    room = max_labs - len(backed)
+    chosen = []
+    for r in sorted(public.raising, key=lambda r: -r.capability):
+        follow_on = r.lab in backed
+        if (not follow_on and room <= 0) or r.controlled_by not in ("", investor):
+            continue
+        if not may_back(r) or r.capability < public.frontier_capability - capability_gap:
+            continue
+        offer = min(amount(r), budget)
+        if offer <= 0.05:
+            continue
+        chosen.append((r, offer))
+        budget -= offer
+        room -= 0 if follow_on else 1
+    return chosen
 
 
 class Strategy:

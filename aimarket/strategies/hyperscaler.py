@@ -1,4 +1,9 @@
-"""Hyperscaler strategies: capacity building, pricing, chip sourcing and investment offers."""
+"""Hyperscaler strategies: capacity building, pricing, chip sourcing and investment offers.
+
+``CapacityPlanner`` holds the capacity and price rules; the variants override only its offer,
+stake, loosening and in-house chip policies (the hooks ``offer_amount``, ``agree_to_loosen``,
+``inhouse_share`` and the class parameters).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,14 @@ import numpy as np
 from aimarket.deals import Exclusivity
 from aimarket.strategies import register
 from aimarket.strategies.base import (
+    DealView,
     HyperscalerDecision,
     HyperscalerObs,
     OfferTerms,
     Param,
+    RaiseInfo,
     Strategy,
+    rounds_to_back,
 )
 
 
@@ -20,6 +28,11 @@ def demand_growth(history: tuple[float, ...], window: int = 6) -> float:
     if len(history) <= window or history[-window - 1] <= 1e-9:
         return 1.0
     return float(np.clip((history[-1] / history[-window - 1]) ** (1 / window), 0.97, 1.12))
+
+
+def stake_cap(valuation_bn: float, stake: float) -> float:
+    """USD bn that buys ``stake`` of a lab valued ``valuation_bn`` pre-money: a = s V / (1 - s)."""
+    return stake * valuation_bn / max(1.0 - stake, 1e-9)
 
 
 @register
@@ -44,6 +57,7 @@ class CapacityPlanner(Strategy):
         "duration_months": Param(60, "months", "term of its deals"),
         "rd_bn": Param(0.0, "USD bn/month", "in-house chip R&D spend"),
         "loosen_when_short": Param(True, "-", "agrees to loosen a clause it cannot serve"),
+        "sponsor_bn": Param(0.0, "USD bn/month", "sponsorship split over open-weight projects"),
     }
 
     def decide(self, obs: HyperscalerObs, rng: np.random.Generator) -> HyperscalerDecision:
@@ -56,49 +70,67 @@ class CapacityPlanner(Strategy):
             obs.capacity_eff_gw * obs.keep_per_month**lead
             + (obs.pipeline_gw + obs.waiting_gw) * obs.efficiency_new
         )
-        budget = max(obs.cash_bn, 0.0) * p["capex_share"]
+        cash = max(obs.cash_bn, 0.0)
+        budget = cash * p["capex_share"]
         build = max(target - projected, 0.0) / obs.efficiency_new
         build = min(build, budget / max(obs.build_cost_per_gw, 1e-9))
         utilisation = demand / max(obs.capacity_eff_gw, 1e-9)
         step = np.clip(utilisation - p["target_utilisation"], -0.5, 0.5) * p["price_step"]
         price = max(obs.price * (1 + step), obs.opex_per_eff_gw * 1.1)
-        merchant = obs.build_cost_per_gw
-        inhouse = (
-            min(1.0, obs.inhouse_maturity)
-            if obs.inhouse_maturity > 0
-            and obs.inhouse_cost_per_gw / obs.inhouse_maturity < merchant
-            else 0.0
-        )
-        inhouse = max(inhouse, obs.inhouse_commit_share)
+        rd = min(p["rd_bn"], cash * 0.1)
+        projects = obs.public.open_projects
+        sponsor = min(p["sponsor_bn"], cash * 0.1) if projects else 0.0
         return HyperscalerDecision(
             build_gw=build,
-            inhouse_share=inhouse,
-            rd_bn=min(p["rd_bn"], max(obs.cash_bn, 0.0) * 0.1),
+            inhouse_share=self.inhouse_share(obs),
+            rd_bn=rd,
             price=price,
-            offers=self._offers(obs),
-            loosen={
-                d.id: bool(p["loosen_when_short"]) and obs.shortfall_by_lab.get(d.target, 0.0) > 0
-                for d in obs.loosen_requests
-            },
+            offers=self._offers(obs, cash - rd - sponsor),
+            loosen={d.id: self.agree_to_loosen(obs, d) for d in obs.loosen_requests},
+            sponsor_bn={name: sponsor / len(projects) for name in projects} if sponsor else {},
         )
 
-    def _offers(self, obs: HyperscalerObs) -> list[OfferTerms]:
+    def inhouse_share(self, obs: HyperscalerObs) -> float:
+        """Own chips when cheaper per eff-GW than merchant ones, and at least what it promised."""
+        merchant = obs.build_cost_per_gw
+        cheaper = (
+            obs.inhouse_maturity > 0 and obs.inhouse_cost_per_gw / obs.inhouse_maturity < merchant
+        )
+        inhouse = min(1.0, obs.inhouse_maturity) if cheaper else 0.0
+        return max(inhouse, obs.inhouse_commit_share)
+
+    def agree_to_loosen(self, obs: HyperscalerObs, deal: DealView) -> bool:
+        """Loosens a clause it could not serve last month, if ``loosen_when_short``."""
+        return bool(self.p["loosen_when_short"]) and obs.shortfall_by_lab.get(deal.target, 0.0) > 0
+
+    def promised_inhouse_share(self, obs: HyperscalerObs) -> float:
+        """Share of an offer's committed compute promised on its own chips."""
+        return 0.0
+
+    def offer_amount(self, obs: HyperscalerObs, r: RaiseInfo) -> float:
+        """USD bn offered to a raising lab: its ask, at most ``invest_share`` of cash."""
+        return min(r.ask_bn, max(obs.cash_bn, 0.0) * self.p["invest_share"])
+
+    def _offers(self, obs: HyperscalerObs, budget: float) -> list[OfferTerms]:
+        """Offers to the labs it backs (``rounds_to_back``) within ``budget`` USD bn, committing
+        at most its uncommitted capacity."""
         p = self.p
-        room = int(p["max_labs"]) - len(obs.backed_labs)
+        rounds = rounds_to_back(
+            obs.public,
+            obs.name,
+            obs.backed_labs,
+            int(p["max_labs"]),
+            p["capability_gap"],
+            budget,
+            lambda r: self.offer_amount(obs, r),
+            lambda r: r.restricted_to in ("", obs.name),
+        )
+        free_gw = max(obs.capacity_eff_gw - obs.committed_gw, 0.0)
+        months = int(p["duration_months"])
         offers = []
-        for r in sorted(obs.public.raising, key=lambda r: -r.capability):
-            follow_on = r.lab in obs.backed_labs
-            if (not follow_on and room <= 0) or r.controlled_by not in ("", obs.name):
-                continue
-            if r.restricted_to not in ("", obs.name):
-                continue
-            if r.capability < obs.public.frontier_capability - p["capability_gap"]:
-                continue
-            amount = min(r.ask_bn, max(obs.cash_bn, 0.0) * p["invest_share"])
-            if amount <= 0.05:
-                continue
-            credits = amount * p["credit_share"]
-            months = int(p["duration_months"])
+        for r, amount in rounds:
+            commit = min(amount * p["credit_share"] / (months * max(obs.price, 1e-9)), free_gw)
+            free_gw -= commit
             offers.append(
                 OfferTerms(
                     target=r.lab,
@@ -107,8 +139,95 @@ class CapacityPlanner(Strategy):
                     exclusivity=Exclusivity(p["exclusivity"]),
                     duration_months=months,
                     exit_penalty_bn=amount * p["penalty_share"],
-                    commit_gw=credits / (months * obs.price),
+                    commit_gw=commit,
+                    inhouse_chip_share=self.promised_inhouse_share(obs),
                 )
             )
-            room -= 0 if follow_on else 1
         return offers
+
+
+@register
+class ExclusiveSeeker(CapacityPlanner):
+    """Buys exclusivity: a premium over the ask, paid largely in credits, and never loosens."""
+
+    name = "exclusive-seeker"
+    description = "buys an exclusive clause over the leading lab with equity and credits"
+    params = {
+        **CapacityPlanner.params,
+        "exclusivity": Param("exclusive", "-", "clause asked for in offers"),
+        "credit_share": Param(0.6, "fraction", "share of an investment paid as compute credits"),
+        "invest_share": Param(0.15, "fraction", "most of its cash offered to one lab"),
+        "max_labs": Param(1, "count", "most labs it backs"),
+        "penalty_share": Param(0.5, "fraction", "exit penalty as a share of the investment"),
+        "loosen_when_short": Param(False, "-", "agrees to loosen a clause it cannot serve"),
+        "premium": Param(0.5, "fraction", "offered above the lab's ask to pay for the clause"),
+    }
+
+    def offer_amount(self, obs: HyperscalerObs, r: RaiseInfo) -> float:
+        return min(r.ask_bn * (1 + self.p["premium"]), obs.cash_bn * self.p["invest_share"])
+
+
+@register
+class PortfolioHedger(CapacityPlanner):
+    """Small non-exclusive stakes in several labs, each capped below ``max_stake``."""
+
+    name = "portfolio-hedger"
+    description = "takes small non-exclusive stakes in several rival labs"
+    params = {
+        **CapacityPlanner.params,
+        "max_labs": Param(4, "count", "most labs it backs"),
+        "capability_gap": Param(2.0, "OOM", "backs only labs within this gap of the frontier"),
+        "max_stake": Param(0.1, "fraction", "largest stake it buys in one round"),
+    }
+
+    def offer_amount(self, obs: HyperscalerObs, r: RaiseInfo) -> float:
+        return min(super().offer_amount(obs, r), stake_cap(r.valuation_bn, self.p["max_stake"]))
+
+
+@register
+class VerticalIntegrator(CapacityPlanner):
+    """In-house chips pushed hard; buys a controlling stake in one lab, bound exclusively."""
+
+    name = "vertical-integrator"
+    description = "pushes in-house chips and buys a controlling, exclusive stake in one lab"
+    classifier = {
+        "uses": ["own demand", "raising labs", "lab valuations"],
+        "stochastic": False,
+        "adaptive": False,
+    }
+    params = {
+        **CapacityPlanner.params,
+        "exclusivity": Param("exclusive", "-", "clause asked for in offers"),
+        "invest_share": Param(0.3, "fraction", "most of its cash offered to one lab"),
+        "max_labs": Param(1, "count", "most labs it backs"),
+        "rd_bn": Param(0.5, "USD bn/month", "in-house chip R&D spend"),
+        "loosen_when_short": Param(False, "-", "agrees to loosen a clause it cannot serve"),
+        "inhouse_floor": Param(0.5, "fraction", "least share of chips made in-house once mature"),
+        "control_target": Param(0.3, "fraction", "stake it seeks to buy in one round"),
+    }
+
+    def inhouse_share(self, obs: HyperscalerObs) -> float:
+        floor = self.p["inhouse_floor"] if obs.inhouse_maturity > 0 else 0.0
+        return max(super().inhouse_share(obs), floor)
+
+    def promised_inhouse_share(self, obs: HyperscalerObs) -> float:
+        return self.inhouse_share(obs)
+
+    def offer_amount(self, obs: HyperscalerObs, r: RaiseInfo) -> float:
+        control = stake_cap(r.valuation_bn, self.p["control_target"])
+        return min(max(control, r.ask_bn), max(obs.cash_bn, 0.0) * self.p["invest_share"])
+
+
+@register
+class NeutralLandlord(CapacityPlanner):
+    """Sells compute to every lab on equal terms: no stakes, no clauses."""
+
+    name = "neutral-landlord"
+    description = "sells compute to all comers, takes no stakes and asks no clauses"
+    classifier = {"uses": ["own demand"], "stochastic": False, "adaptive": False}
+
+    def offer_amount(self, obs: HyperscalerObs, r: RaiseInfo) -> float:
+        return 0.0
+
+    def agree_to_loosen(self, obs: HyperscalerObs, deal: DealView) -> bool:
+        return True

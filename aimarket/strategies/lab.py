@@ -1,4 +1,9 @@
-"""AI lab strategies: pricing, training budget, fundraising, offers and exclusivity."""
+"""AI lab strategies: pricing, training budget, fundraising, offers and exclusivity.
+
+``Balanced`` holds the pricing, runway and fundraising rules; the variants override only how
+offers are valued (``value``; ``-inf`` refuses) and the clause policy (``is_short``,
+``wants_loosening``, ``may_break``).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,18 @@ import numpy as np
 
 from aimarket.deals import Cause, Exclusivity
 from aimarket.strategies import register
-from aimarket.strategies.base import LabDecision, LabObs, OfferView, Param, Strategy
+from aimarket.strategies.base import DealView, LabDecision, LabObs, OfferView, Param, Strategy
 
 CLAUSE_WEIGHT = {Exclusivity.NONE: 0.0, Exclusivity.ROFR: 0.3, Exclusivity.EXCLUSIVE: 1.0}
+
+
+def conflicts(deal: DealView, offer: OfferView) -> bool:
+    """Accepting ``offer`` from another investor breaks ``deal``'s clause (either one exclusive)."""
+    return (
+        deal.investor != offer.investor
+        and deal.exclusivity is not Exclusivity.NONE
+        and Exclusivity.EXCLUSIVE in (deal.exclusivity, offer.exclusivity)
+    )
 
 
 @register
@@ -70,14 +84,22 @@ class Balanced(Strategy):
         control = (
             p["control_aversion"] * offer.amount_bn if offer.stake >= p["control_stake"] else 0.0
         )
-        conflict = sum(
-            d.exit_penalty_bn
-            for d in obs.deals
-            if d.investor != offer.investor
-            and Exclusivity.EXCLUSIVE in (d.exclusivity, offer.exclusivity)
-            and d.exclusivity is not Exclusivity.NONE
-        )
+        conflict = sum(d.exit_penalty_bn for d in obs.deals if conflicts(d, offer))
         return worth - clause - control - conflict
+
+    def is_short(self, obs: LabObs) -> bool:
+        """The last ``patience_months`` shortfalls exist and average above the tolerance."""
+        n = int(self.p["patience_months"])
+        window = obs.shortfall_history[-n:] if n > 0 else ()
+        return len(window) >= n and float(np.mean(window or (0.0,))) > self.p["shortfall_tolerance"]
+
+    def wants_loosening(self, obs: LabObs, deal: DealView, short: bool) -> bool:
+        """Asks its investor to loosen ``deal``'s clause (no request may be pending)."""
+        return short
+
+    def may_break(self, obs: LabObs, deal: DealView) -> bool:
+        """Breaks a clause whose loosening was refused if its cash covers the penalty well."""
+        return obs.cash_bn > 1.2 * deal.exit_penalty_bn
 
     def _accept(self, obs: LabObs, raise_bn: float) -> list[str]:
         scored = sorted(((self.value(obs, o), o) for o in obs.offers), key=lambda x: -x[0])
@@ -93,22 +115,113 @@ class Balanced(Strategy):
     def _exclusivity(self, obs: LabObs, accepted: list[str]) -> tuple[list[str], dict[str, str]]:
         """Request loosening when short of compute; break if refused, or if an accepted offer
         conflicts with a clause."""
-        p = self.p
-        window = obs.shortfall_history[-int(p["patience_months"]) :]
-        short = len(window) >= p["patience_months"] and np.mean(window) > p["shortfall_tolerance"]
+        short = self.is_short(obs)
         chosen = [o for o in obs.offers if o.id in accepted]
         request: list[str] = []
         broken: dict[str, str] = {}
         for d in obs.deals:
             if d.exclusivity is Exclusivity.NONE:
                 continue
-            if any(
-                o.investor != d.investor and Exclusivity.EXCLUSIVE in (d.exclusivity, o.exclusivity)
-                for o in chosen
-            ):
+            if any(conflicts(d, o) for o in chosen):
                 broken[d.id] = Cause.BETTER_OUTSIDE_OFFER
-            elif short and d.loosen_refused and obs.cash_bn > 1.2 * d.exit_penalty_bn:
+            elif short and d.loosen_refused and self.may_break(obs, d):
                 broken[d.id] = Cause.CAPACITY_SHORTFALL
-            elif short and not (d.loosen_requested or d.loosen_refused):
+            elif not (d.loosen_requested or d.loosen_refused) and self.wants_loosening(
+                obs, d, short
+            ):
                 request.append(d.id)
         return request, broken
+
+
+@register
+class LoyalPartner(Balanced):
+    """Sticks with its investors: favours their follow-ons, never breaks a clause."""
+
+    name = "loyal-partner"
+    description = "favours its investors' follow-ons, refuses conflicting offers, never breaks"
+    params = {
+        **Balanced.params,
+        "loyalty_bonus": Param(0.2, "fraction of amount", "extra value of a current investor"),
+    }
+
+    def value(self, obs: LabObs, offer: OfferView) -> float:
+        if any(conflicts(d, offer) for d in obs.deals):
+            return float("-inf")
+        partner = any(d.investor == offer.investor for d in obs.deals)
+        bonus = self.p["loyalty_bonus"] * offer.amount_bn if partner else 0.0
+        return super().value(obs, offer) + bonus
+
+    def may_break(self, obs: LabObs, deal: DealView) -> bool:
+        return False
+
+
+@register
+class MultiHomer(Balanced):
+    """Buys compute from several clouds: refuses every clause, asks to loosen those it has."""
+
+    name = "multi-homer"
+    description = "refuses exclusive and ROFR clauses and asks to loosen any it is bound by"
+
+    def value(self, obs: LabObs, offer: OfferView) -> float:
+        if offer.exclusivity is not Exclusivity.NONE:
+            return float("-inf")
+        return super().value(obs, offer)
+
+    def wants_loosening(self, obs: LabObs, deal: DealView, short: bool) -> bool:
+        return True
+
+    def may_break(self, obs: LabObs, deal: DealView) -> bool:
+        return False
+
+
+@register
+class CapacitySeeker(Balanced):
+    """Compute first: values an investor by its capacity, loosens then breaks when short."""
+
+    name = "capacity-seeker"
+    description = "values offers by the investor's capacity; loosens, then breaks, when short"
+    classifier = {
+        "uses": ["own state", "offers", "prices", "shortfall history"],
+        "stochastic": False,
+        "adaptive": False,
+    }
+    params = {
+        **Balanced.params,
+        "patience_months": Param(3, "months", "shortfall window before it acts"),
+        "shortfall_tolerance": Param(0.05, "fraction", "mean unmet share it tolerates"),
+        "min_capacity_ratio": Param(
+            3.0, "x", "refuses a clause from a cloud with less capacity than this times its need"
+        ),
+    }
+
+    def value(self, obs: LabObs, offer: OfferView) -> float:
+        need = max(obs.serving_need_gw + obs.training_gw, 1e-6)
+        small = offer.investor_capacity_eff_gw < self.p["min_capacity_ratio"] * need
+        if offer.exclusivity is not Exclusivity.NONE and small:
+            return float("-inf")
+        return super().value(obs, offer)
+
+    def may_break(self, obs: LabObs, deal: DealView) -> bool:
+        return obs.cash_bn >= deal.exit_penalty_bn
+
+
+@register
+class IndependenceMaximiser(Balanced):
+    """Keeps every investor small: refuses control and exclusivity, prefers small stakes."""
+
+    name = "independence-maximiser"
+    description = "refuses offers that hand an investor control; prefers small stakes from many"
+    params = {
+        **Balanced.params,
+        "max_investor_stake": Param(0.2, "fraction", "largest stake it lets one investor hold"),
+        "stake_aversion": Param(
+            1.0, "fraction of amount", "cost of a stake at max_investor_stake (linear below)"
+        ),
+    }
+
+    def value(self, obs: LabObs, offer: OfferView) -> float:
+        cap = self.p["max_investor_stake"]
+        if offer.stake_after >= cap or offer.exclusivity is Exclusivity.EXCLUSIVE:
+            return float("-inf")
+        cost = self.p["stake_aversion"] * offer.amount_bn * offer.stake_after / cap
+        return super().value(obs, offer) - cost
