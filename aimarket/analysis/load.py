@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from aimarket.errors import UserError
+from aimarket.metrics import FIRM_FIELDS
 
 #: Columns every outcome table carries besides the swept keys and outcome fields.
 ID_COLUMNS = ("run_id", "design_point", "replication", "seed", "status", "error")
@@ -120,7 +121,8 @@ def swept_keys(manifest: dict, outcomes: pd.DataFrame) -> list[str]:
     if isinstance(keys, dict):
         keys = list(keys)
     if not keys:
-        keys = [c for c in outcomes.columns if "." in c]
+        firm_fields = tuple(f"{prefix}." for prefix in FIRM_FIELDS)
+        keys = [c for c in outcomes.columns if "." in c and not c.startswith(firm_fields)]
     return [k for k in keys if k in outcomes.columns]
 
 
