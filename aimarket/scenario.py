@@ -515,19 +515,18 @@ class Scenario:
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A copy with dotted-key overrides applied and validated.
 
-        Overriding an agent's ``strategy`` with another name resets its ``strategy_params`` to
-        the new strategy's defaults, unless the same overrides also set them (so strategies can
-        be swept like any other value).
+        Overriding an agent's ``strategy`` with another strategy resets its ``strategy_params``
+        to the new strategy's defaults; parameters set by the same overrides apply on top (so
+        strategies can be swept like any other value).
         """
         data = copy.deepcopy(self.data)
-        for key, value in overrides.items():
+        strategy_first = sorted(overrides.items(), key=lambda kv: not kv[0].endswith(".strategy"))
+        for key, value in strategy_first:
             self.check_key(key)
             old = _strategy_at(data, key)
             _set_key(data, key, value, self.origin)
-            params = f"{key}_params"
-            changed = old is not None and old != _strategy_at(data, key)
-            if changed and not any(k.startswith(params) for k in overrides):
-                _set_key(data, params, {}, self.origin)
+            if old is not None and old != _strategy_at(data, key):
+                _set_key(data, f"{key}_params", {}, self.origin)
         return Scenario.from_data(data, self.origin)
 
     def check_key(self, key: str) -> None:
