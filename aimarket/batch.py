@@ -243,7 +243,7 @@ def run_batch(
         "ticks": ticks,
         "root_seed": root_seed,
         "keep_timeseries": keep_timeseries,
-        "plugins": list(plugins),
+        **({"plugins": list(plugins)} if plugins else {}),
     }
     n_runs = len(design) * replications
     session = {"started": _now(), "executor": executor, "jobs": jobs, "host": platform.node()}
@@ -302,7 +302,7 @@ def resume_seed(out: Path, root_seed: int | None) -> int:
 
 
 def _check_identity(out: Path, recorded: Mapping[str, object], new: Mapping[str, object]) -> None:
-    changed = [k for k in new if recorded.get(k) != new[k]]
+    changed = [k for k in {**recorded, **new} if recorded.get(k) != new.get(k)]
     if changed:
         what = ", ".join(k.replace("_", " ") for k in changed)
         raise UserError(f"cannot resume {out}: the {what} differ from the recorded batch")
@@ -462,7 +462,7 @@ def _manifest(
         "finished": None,
         "identity": dict(identity),
         "root_seed": identity["root_seed"],
-        "plugins": identity["plugins"],
+        "plugins": identity.get("plugins", []),
         "seed_scheme": "SeedSequence(root_seed, spawn_key=(0, replication))"
         ".generate_state(1, uint64)[0] >> 1; designs: spawn_key=(1,)",
         "replications": identity["replications"],

@@ -115,6 +115,9 @@ def test_a_batch_in_two_processes_loads_the_plugin_and_records_it(tmp_path, caps
         for s in ("test-steady", "test-wasteful")
     )
     assert (steady - wasteful).round(9).tolist() == [3.0, 3.0]  # 6 months x 0.5 USD bn
+    resume = [*args, "--resume", "--out", str(out)]
+    assert "the plugins differ" in fails_with_one_line(capsys, *resume)
+    assert main([*resume, "--plugin", str(PLUGIN)]) == 0
 
 
 def test_an_unknown_strategy_is_a_one_line_error(tmp_path, capsys):
