@@ -10,7 +10,8 @@ keep the profile.
 
 The role's payoff in a run is the ``payoff.<agent>`` outcome (cumulative profit, USD bn) or, with
 ``field="value"``, ``value.<agent>`` (end-of-run firm value, USD bn): the named agent's, the mean
-over the type's agents in a symmetric profile, the deviator's own in a deviation run.
+over the type's agents in a symmetric profile, the deviator's own in a deviation run. Any numeric
+run outcome may serve instead (regulators have no profit: their default is ``consumer_surplus``).
 
 Statistics (plain functions over the outcome table; failed runs count as missing pairs):
 
@@ -40,18 +41,11 @@ from aimarket.analysis.stats import proportion, t_interval
 from aimarket.batch import BatchSummary
 from aimarket.designs import Design
 from aimarket.errors import UserError
+from aimarket.metrics import OUTCOME_FIELDS
 from aimarket.scenario import AGENT_GROUPS, Scenario
 
 FIELDS = {"payoff": "cumulative profit [USD bn]", "value": "end-of-run firm value [USD bn]"}
-MARKET_FIELDS = (
-    "hhi_cloud_final",
-    "hhi_models_final",
-    "hhi_chips_final",
-    "bloc_hhi_cloud_final",
-    "bloc_hhi_models_final",
-    "exclusivity_breakdowns",
-    "consumer_surplus",
-)
+NUMERIC = ("float64", "int64")
 
 
 @dataclass(frozen=True)
@@ -101,6 +95,34 @@ def check_strategies(role: Role, names: Sequence[str]) -> list[str]:
     return names
 
 
+def describe_field(field: str) -> str:
+    """What payoff ``field`` measures, with its unit."""
+    return FIELDS.get(field) or OUTCOME_FIELDS[field][1]
+
+
+def payoff_field(role: Role, field: str | None) -> str:
+    """The payoff measure: ``payoff`` or ``value`` per firm, or a numeric run outcome (e.g.
+    ``consumer_surplus``, the default for regulators, who have no profit)."""
+    if field is None:
+        return "consumer_surplus" if role.agent_type == "regulator" else "payoff"
+    if field in FIELDS and role.agent_type == "regulator":
+        raise UserError(f"--payoff {field}: regulators have none; try --payoff consumer_surplus")
+    if field not in FIELDS and OUTCOME_FIELDS.get(field, ("",))[0] not in NUMERIC:
+        raise UserError(f"--payoff {field}: expected payoff, value or a numeric outcome field")
+    return field
+
+
+MARKET_FIELDS = (
+    "hhi_cloud_final",
+    "hhi_models_final",
+    "hhi_chips_final",
+    "bloc_hhi_cloud_final",
+    "bloc_hhi_models_final",
+    "exclusivity_breakdowns",
+    "consumer_surplus",
+)
+
+
 def plan(role: Role, names: Sequence[str], deviations: bool = True) -> tuple[Design, list[dict]]:
     """The design (one point per profile, then the unilateral deviations of a type role) and
     each point's label ``{profile, deviator, to}`` (deviator and to are None for a profile)."""
@@ -123,15 +145,14 @@ def run(
     names: Sequence[str],
     out: str | Path,
     *,
-    field: str = "payoff",
+    field: str | None = None,
     deviations: bool = True,
     **batch_options: object,
 ) -> BatchSummary:
     """Run the tournament into the run store ``out`` through ``aimarket.batch.run_batch`` (whose
     options pass through). The manifest's ``tournament`` entry describes it."""
-    if field not in FIELDS:
-        raise UserError(f"--payoff {field}: expected one of {', '.join(FIELDS)}")
     r = resolve_role(scenario, role)
+    field = payoff_field(r, field)
     names = check_strategies(r, names)
     design, labels = plan(r, names, deviations)
     for point in design.points:
@@ -160,7 +181,7 @@ def role_payoffs(outcomes: pd.DataFrame, spec: dict, field: str | None = None) -
     ok = outcomes["status"] == "ok"
     frames = []
     for agent in spec["agents"]:
-        column = f"{field}.{agent}"
+        column = field if field in outcomes else f"{field}.{agent}"
         if column not in outcomes:
             raise UserError(f"no {column} column in the outcome table")
         frames.append(
@@ -354,7 +375,7 @@ def text(res: Results) -> str:
             )
     return "\n".join(
         [
-            f"tournament: role {who}; payoff = {field}: {FIELDS[field]}",
+            f"tournament: role {who}; payoff = {field}: {describe_field(field)}",
             ranking.to_string(index=False),
             "",
             "market outcomes per profile (P: share of runs, 95 % Wilson interval)",
@@ -394,7 +415,12 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--strategies", required=True, metavar="A,B,...", help="strategies to compare")
     p.add_argument("-r", "--replications", type=int, default=20, help="seeds per profile")
-    p.add_argument("--payoff", choices=list(FIELDS), default="payoff", help="payoff measure")
+    p.add_argument(
+        "--payoff",
+        metavar="FIELD",
+        help="payoff (cumulative profit, default), value (firm value) or a numeric outcome "
+        "such as consumer_surplus (default for regulators)",
+    )
     p.add_argument(
         "--no-deviations", action="store_true", help="type role: skip single-agent deviation runs"
     )

@@ -41,6 +41,18 @@ def test_roles_and_designs():
         tournament.resolve_role(scenario, "open_source")
 
 
+def test_regulators_are_paid_in_consumer_surplus(tmp_path):
+    scenario = load_scenario("symmetric")
+    regulator = tournament.resolve_role(scenario, "regulator")
+    assert tournament.payoff_field(regulator, None) == "consumer_surplus"
+    assert tournament.payoff_field(tournament.resolve_role(scenario, "lab"), None) == "payoff"
+    out = tmp_path / "reg"
+    names = ["threshold", "laissez-faire"]
+    tournament.run(scenario, "Authority", names, out, replications=2, root_seed=2, ticks=3, jobs=1)
+    res = tournament.load(out)
+    assert res.spec["field"] == "consumer_surplus" and res.profiles["n"].tolist() == [2, 2]
+
+
 def synthetic() -> tuple[pd.DataFrame, dict]:
     """Role X plays A, B, C over 4 replications; B's last run failed. C = A + 0.1 or 0.2."""
     a = [10.0, 12.0, 11.0, 13.0]
@@ -148,6 +160,14 @@ def test_type_role_tests_single_agent_deviations(tmp_path):
         (["--role", "CloudA", "--strategies", "capacity-planner,nope"], "unknown hyperscaler"),
         (["--role", "CloudA", "--strategies", "capacity-planner"], "at least two"),
         (["--role", "CloudA", "--strategies", "balanced,capacity-planner"], "'balanced'"),
+        (
+            ["--role", "Authority", "--strategies", "threshold,adaptive", "--payoff", "payoff"],
+            "none",
+        ),
+        (
+            ["--role", "CloudA", "--strategies", "default,test-steady", "--payoff", "regime"],
+            "numeric",
+        ),
     ],
 )
 def test_cli_errors_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, extra, message):

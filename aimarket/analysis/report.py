@@ -128,7 +128,7 @@ def tournament_section(ctx: Context) -> Section:
     sec = Section(
         "Tournament",
         f"Role {spec['role']} ({spec['agent_type']}) plays each listed strategy over the same "
-        f"seeds. Payoff = {field}: {tournament.FIELDS[field]}. Profile payoffs: mean with a 95 % "
+        f"seeds. Payoff = {field}: {tournament.describe_field(field)}. Profile payoffs: mean with a 95 % "
         "Student-t interval over replications; differences to the best profile and switch gains "
         "are paired by replication (paired t interval and test). A profile is stable when no "
         "unilateral switch to another listed strategy has a gain interval above 0: of the whole "
@@ -143,7 +143,7 @@ def tournament_section(ctx: Context) -> Section:
     err = np.nan_to_num([table["mean"] - table["lo"], table["hi"] - table["mean"]])
     ax.errorbar(table["mean"], pos, xerr=np.clip(err, 0, None), fmt="o", capsize=3)
     ax.set_yticks(pos, table["profile"], fontsize="small")
-    ax.set_xlabel(f"{field} of the role ({tournament.FIELDS[field]}), 95 % t interval")
+    ax.set_xlabel(f"{field} of the role ({tournament.describe_field(field)}), 95 % t interval")
     sec.figure("Role payoff per profile", fig)
     sec.table("tournament_ranking", "Ranking and stability", table)
     sec.table("tournament_switches", "Unilateral switches (paired gains)", res.switches)
