@@ -151,6 +151,7 @@ def test_type_role_tests_single_agent_deviations(tmp_path):
     assert gains.loc["test-wasteful"].tolist() == pytest.approx([2.0, 2.0])
     stable = res.stability.set_index("profile")
     assert stable["stable_agents"].to_dict() == {"test-steady": True, "test-wasteful": False}
+    assert "Tournament" in build_report(out, strict=True).read_text()  # runs without any event
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from aimarket.deals import EVENT_FIELDS
 from aimarket.errors import UserError
 from aimarket.metrics import FIRM_FIELDS
 
@@ -86,8 +87,8 @@ def load_run(path: str | Path) -> RunData:
     if outcomes is None or outcomes.empty:
         raise UserError(f"{path}: the outcome table is empty")
     outcomes = _normalise_outcomes(outcomes)
-    if events is None:
-        events = pd.DataFrame(columns=["tick", "kind", "cause", "run_id"])
+    if events is None or "run_id" not in events:  # no run had an event
+        events = pd.DataFrame(columns=["run_id", *EVENT_FIELDS])
     if timeseries is not None and timeseries.empty:
         timeseries = None
     return RunData(path, dict(manifest), outcomes, events, timeseries, notes)
