@@ -407,14 +407,16 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
         "tournament",
         help="strategy profiles for a role over common seeds: payoffs, ranking, stability",
         description="Run each listed strategy as ROLE's profile over the same seeds (a batch), "
-        "then report payoffs with 95 %% intervals, a ranking, market outcomes and stability.",
+        "then report payoffs with 95 % intervals, a ranking, market outcomes and stability.",
     )
     p.add_argument("scenario", help="scenario file or name in scenarios/")
     p.add_argument(
         "--role", required=True, help="an agent name (AWS) or an agent type (hyperscaler)"
     )
     p.add_argument("--strategies", required=True, metavar="A,B,...", help="strategies to compare")
-    p.add_argument("-r", "--replications", type=int, default=20, help="seeds per profile")
+    p.add_argument(
+        "-r", "--replications", type=int, default=20, help="seeds per profile (default 20)"
+    )
     p.add_argument(
         "--payoff",
         metavar="FIELD",
@@ -428,7 +430,12 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="root seed (default: fresh)")
     p.add_argument("--ticks", type=int, help="months per run (default: the scenario's)")
     p.add_argument("-j", "--jobs", type=int, default=batch.default_jobs(), help="parallel workers")
-    p.add_argument("-o", "--out", type=Path, help="run store folder (default: runs/NAME-TIME)")
+    p.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        help="run store folder (default: runs/tournament-SCENARIO-ROLE-TIME)",
+    )
     plugins.add_option(p)
     p.set_defaults(func=_cli)
 
