@@ -427,7 +427,8 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
         "--no-deviations", action="store_true", help="type role: skip single-agent deviation runs"
     )
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed override")
-    p.add_argument("--seed", type=int, help="root seed (default: fresh)")
+    p.add_argument("--seed", type=int, help="root seed (default: fresh, or the resumed one's)")
+    p.add_argument("--resume", action="store_true", help="continue the tournament in --out")
     p.add_argument("--ticks", type=int, help="months per run (default: the scenario's)")
     p.add_argument("-j", "--jobs", type=int, default=batch.default_jobs(), help="parallel workers")
     p.add_argument(
@@ -445,6 +446,8 @@ def _cli(args: argparse.Namespace) -> int:
     from aimarket.simulation import parse_sets
 
     scenario = load_scenario(args.scenario, parse_sets(args.set) or None)
+    if args.resume and args.out is None:
+        raise UserError("--resume needs --out (the folder of the tournament to continue)")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or Path("runs") / f"tournament-{scenario.name}-{args.role}-{stamp}"
     summary = run(
@@ -455,7 +458,8 @@ def _cli(args: argparse.Namespace) -> int:
         field=args.payoff,
         deviations=not args.no_deviations,
         replications=args.replications,
-        root_seed=batch.new_root_seed() if args.seed is None else args.seed,
+        root_seed=args.seed,
+        resume=args.resume,
         ticks=args.ticks,
         jobs=args.jobs,
         plugins=args.plugin,

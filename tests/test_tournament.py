@@ -132,6 +132,8 @@ def test_the_strategy_that_wastes_cash_loses_and_is_unstable(tmp_path, capsys):
     manifest = read_manifest(out)
     assert manifest["tournament"]["role"] == "CloudA"
     assert manifest["plugins"] == [str(Path(PLUGIN).resolve())]
+    assert main([*args, "--resume"]) == 0  # nothing left to run: the same tables
+    assert capsys.readouterr().out == printed
     report = build_report(out).read_text()
     assert "Tournament" in report and "Ranking and stability" in report
 
