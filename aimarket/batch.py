@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -40,6 +40,7 @@ from aimarket import __version__, designs
 from aimarket.designs import Design
 from aimarket.errors import UserError
 from aimarket.store import RunStore, read_manifest, read_outcomes, rows_to_table
+from aimarket.strategies import plugins as user_plugins
 
 if TYPE_CHECKING:
     from aimarket.scenario import Scenario
@@ -128,6 +129,7 @@ class Chunk:
     invalid: dict[int, str]
     ticks: int | None
     keep_timeseries: bool
+    plugins: tuple[str, ...] = ()
 
 
 @dataclass
@@ -141,7 +143,11 @@ class ChunkResult:
 
 
 def run_chunk(run_fn: RunFn, chunk: Chunk) -> ChunkResult:
-    """Run every run of `chunk`; a run that raises is recorded as failed, the others go on."""
+    """Run every run of `chunk`; a run that raises is recorded as failed, the others go on.
+
+    The chunk's user plugins are loaded first (once per process)."""
+    if chunk.plugins:
+        user_plugins.load(chunk.plugins)
     out = ChunkResult()
     for run_id, point, replication, seed in chunk.runs:
         row: dict[str, object] = {
@@ -204,13 +210,17 @@ def run_batch(
     keep_timeseries: bool = False,
     run_fn: RunFn = simulate_run,
     progress: bool = False,
+    plugins: Sequence[str] = (),
+    extra: Mapping[str, object] | None = None,
 ) -> BatchSummary:
     """Run `design` × `replications` of `scenario` into the run store `out`.
 
     `jobs` workers (1: in this process); `executor` "serial", "process" or "dask" (`scheduler`
     address, else a local cluster of `jobs` workers). With `resume`, continues the batch in `out`
-    (same scenario, design, replications, ticks, seed; else `UserError`). A `root_seed` of None
-    takes the resumed batch's seed, or a fresh one.
+    (same scenario, design, replications, ticks, seed, plugins; else `UserError`). A `root_seed` of
+    None takes the resumed batch's seed, or a fresh one. `plugins` (canonical names from
+    `aimarket.strategies.plugins.load`) are loaded by every worker and recorded; `extra` entries
+    are added to the manifest (e.g. a tournament's description).
     """
     design = design or designs.single()
     if replications < 1:
@@ -233,6 +243,7 @@ def run_batch(
         "ticks": ticks,
         "root_seed": root_seed,
         "keep_timeseries": keep_timeseries,
+        **({"plugins": list(plugins)} if plugins else {}),
     }
     n_runs = len(design) * replications
     session = {"started": _now(), "executor": executor, "jobs": jobs, "host": platform.node()}
@@ -243,15 +254,14 @@ def run_batch(
             manifest = store.manifest
             store.update_manifest(status="running", sessions=[*manifest["sessions"], session])
         else:
-            store = RunStore.create(
-                out, _manifest(out, scenario, design, identity, n_runs, session)
-            )
+            manifest = _manifest(out, scenario, design, identity, n_runs, session)
+            store = RunStore.create(out, {**manifest, **(extra or {})})
         done = store.completed_run_ids()
         todo = n_runs - len(done)
         size = chunk_size or max(1, min(100, -(-todo // (8 * jobs))))
         writer = _ChunkWriter(store, design, _outcome_schema(design, run_fn))
         chunks = _chunks(
-            scenario, design, replications, root_seed, done, size, ticks, keep_timeseries
+            scenario, design, replications, root_seed, done, size, ticks, keep_timeseries, plugins
         )
         start = time.perf_counter()
         bar = _progress(n_runs, len(done), progress)
@@ -292,7 +302,7 @@ def resume_seed(out: Path, root_seed: int | None) -> int:
 
 
 def _check_identity(out: Path, recorded: Mapping[str, object], new: Mapping[str, object]) -> None:
-    changed = [k for k in new if recorded.get(k) != new[k]]
+    changed = [k for k in {**recorded, **new} if recorded.get(k) != new.get(k)]
     if changed:
         what = ", ".join(k.replace("_", " ") for k in changed)
         raise UserError(f"cannot resume {out}: the {what} differ from the recorded batch")
@@ -307,6 +317,7 @@ def _chunks(
     size: int,
     ticks: int | None,
     keep_timeseries: bool,
+    plugins: Sequence[str],
 ) -> Iterator[Chunk]:
     """Runs not yet done, in run-id order, `size` at a time with their design points' data."""
     seeds = [run_seed(root_seed, r) for r in range(replications)]
@@ -328,10 +339,10 @@ def _chunks(
                 invalid[point] = str(cached[2])
             runs.append((run_id, point, rep, seeds[rep]))
             if len(runs) == size:
-                yield Chunk(runs, data, invalid, ticks, keep_timeseries)
+                yield Chunk(runs, data, invalid, ticks, keep_timeseries, tuple(plugins))
                 runs, data, invalid = [], {}, {}
     if runs:
-        yield Chunk(runs, data, invalid, ticks, keep_timeseries)
+        yield Chunk(runs, data, invalid, ticks, keep_timeseries, tuple(plugins))
 
 
 def _resolve(scenario: Scenario, point: Mapping[str, object]) -> tuple[dict | None, str | None]:
@@ -451,6 +462,7 @@ def _manifest(
         "finished": None,
         "identity": dict(identity),
         "root_seed": identity["root_seed"],
+        "plugins": identity.get("plugins", []),
         "seed_scheme": "SeedSequence(root_seed, spawn_key=(0, replication))"
         ".generate_state(1, uint64)[0] >> 1; designs: spawn_key=(1,)",
         "replications": identity["replications"],
@@ -568,7 +580,8 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _default_jobs() -> int:
+def default_jobs() -> int:
+    """CPUs this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -596,13 +609,14 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, help="root seed (default: fresh, or the resumed batch's)")
     p.add_argument("--ticks", type=int, help="months per run (default: the scenario's)")
-    p.add_argument("-j", "--jobs", type=int, default=_default_jobs(), help="parallel workers")
+    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), help="parallel workers")
     p.add_argument("--executor", choices=EXECUTORS, default="process")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--chunk-size", type=int, help="runs per task (default: automatic)")
     p.add_argument("-o", "--out", type=Path, help="run store folder (default: runs/NAME-TIME)")
     p.add_argument("--resume", action="store_true", help="continue the batch in --out")
     p.add_argument("--keep-timeseries", action="store_true", help="store per-tick rows")
+    user_plugins.add_option(p)
     p.set_defaults(func=_cli)
 
 
@@ -640,6 +654,7 @@ def _cli(args: argparse.Namespace) -> int:
             resume=args.resume,
             keep_timeseries=args.keep_timeseries,
             progress=sys.stderr.isatty(),
+            plugins=args.plugin,
         )
     except KeyboardInterrupt:
         print(

@@ -14,10 +14,17 @@ Register = Callable[[argparse._SubParsersAction], None]
 
 def _registrations() -> list[Register]:
     """Subcommand registrations, one per owning module (imported lazily to keep start-up fast)."""
-    from aimarket import batch, simulation
+    from aimarket import batch, simulation, tournament
     from aimarket.analysis import cli as analysis_cli
+    from aimarket.strategies import cli as strategies_cli
 
-    return [simulation.register_cli, batch.register_cli, analysis_cli.register_cli]
+    return [
+        simulation.register_cli,
+        batch.register_cli,
+        tournament.register_cli,
+        strategies_cli.register_cli,
+        analysis_cli.register_cli,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "plugin", None):
+            from aimarket.strategies import plugins
+
+            args.plugin = plugins.load(args.plugin)
         return int(args.func(args) or 0)
     except UserError as err:
         print(f"aimarket: error: {err}", file=sys.stderr)

@@ -11,6 +11,7 @@ account to another, so the sum over all accounts never changes.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 SECTORS = ("end_users", "outside_investors", "suppliers", "government")
 
@@ -21,6 +22,13 @@ CREDIT_PREFIX = "credit:"
 def credit_account(holder: str, issuer: str) -> str:
     """Name of the account holding credits of ``holder`` spendable only on ``issuer``."""
     return f"{CREDIT_PREFIX}{holder}@{issuer}"
+
+
+def owner(account: str) -> str:
+    """Who owns ``account``: the holder of a credit account, else the account itself."""
+    if account.startswith(CREDIT_PREFIX):
+        return account.removeprefix(CREDIT_PREFIX).split("@")[0]
+    return account
 
 
 class Ledger:
@@ -34,6 +42,8 @@ class Ledger:
         self.tick = 0
         self.flows: dict[str, float] = defaultdict(float)  # this tick, USD bn by kind
         self.totals: dict[str, float] = defaultdict(float)  # whole run, USD bn by kind
+        #: whole run, USD bn received minus paid by (owner, kind); cash and credits together
+        self.net: dict[tuple[str, str], float] = defaultdict(float)
 
     def open(self, account: str, balance: float = 0.0) -> None:
         """Create ``account`` with an opening balance (USD bn), before the first tick."""
@@ -65,6 +75,10 @@ class Ledger:
         self._balance[target] += amount
         self.flows[kind] += amount
         self.totals[kind] += amount
+        payer, payee = owner(source), owner(target)
+        if payer != payee:
+            self.net[(payer, kind)] -= amount
+            self.net[(payee, kind)] += amount
         if self.record:
             self.rows.append((self.tick, source, target, amount, kind))
 
@@ -88,6 +102,11 @@ class Ledger:
     def spendable(self, payer: str, payee: str) -> float:
         """Cash plus credits on ``payee`` that ``payer`` can spend with ``payee`` (USD bn)."""
         return max(self.balance(payer), 0.0) + max(self.balance(credit_account(payer, payee)), 0.0)
+
+    def net_of(self, name: str, exclude: Collection[str] = ()) -> float:
+        """USD bn ``name`` received minus paid over the run (cash and credits), except ``exclude``
+        kinds."""
+        return sum(v for (who, kind), v in self.net.items() if who == name and kind not in exclude)
 
     def credits_of(self, holder: str) -> dict[str, float]:
         """Credit balances of ``holder`` by issuer (USD bn)."""

@@ -145,6 +145,42 @@ OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Ledger kinds that finance a firm rather than earn or cost it money: shares sold or bought,
+#: compute credits granted with an investment, a parent's funding of its lab, donations.
+FINANCING = ("equity", "equity_credits", "equity_outside", "group_funding", "community_funding")
+
+#: Per-firm outcome fields, one column per firm: ``payoff.<firm>``, ``value.<firm>``.
+FIRM_FIELDS: dict[str, tuple[str, str]] = {
+    "payoff": (
+        "float64",
+        "[USD bn] cumulative profit over the run: money the firm received minus money it paid "
+        "(cash and compute credits, from the ledger), financing (FINANCING kinds) excluded; "
+        "capital spending counts when paid",
+    ),
+    "value": (
+        "float64",
+        "[USD bn] end-of-run firm value: cash + credits held + equity stakes in labs at their "
+        "valuation (physical capacity not counted)",
+    ),
+}
+
+
+def firm_fields(
+    profit: Mapping[str, float],
+    cash: Mapping[str, float],
+    stakes: Mapping[str, Mapping[str, float]],
+    valuation: Mapping[str, float],
+) -> dict[str, float]:
+    """``payoff.<firm>`` and ``value.<firm>`` (USD bn) from each firm's profit, cash plus credits,
+    and stakes (firm -> lab -> fraction) at the labs' valuations."""
+    out = {}
+    for firm in profit:
+        held = sum(share * valuation[lab] for lab, share in stakes.get(firm, {}).items())
+        out[f"payoff.{firm}"] = float(profit[firm])
+        out[f"value.{firm}"] = float(cash[firm] + held)
+    return out
+
+
 def sustained_onset(flags: np.ndarray, months: int) -> int | None:
     """First index starting a run of ``months`` consecutive True values, or None."""
     run = 0

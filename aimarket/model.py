@@ -27,7 +27,16 @@ from aimarket import markets
 from aimarket.agents import Chipmaker, Firm, Hyperscaler, Lab, OpenSourceProject, restriction
 from aimarket.deals import Cause, Deal, EventLog, Exclusivity, Kind, Status, Terms
 from aimarket.ledger import SECTORS, Ledger, credit_account
-from aimarket.metrics import LAYERS, bloc_map, bloc_shares, hhi, normalise, outcome_record
+from aimarket.metrics import (
+    FINANCING,
+    LAYERS,
+    bloc_map,
+    bloc_shares,
+    firm_fields,
+    hhi,
+    normalise,
+    outcome_record,
+)
 from aimarket.regulation import Regulator
 from aimarket.scenario import Scenario, ScenarioSpec, _set_key, load_scenario
 from aimarket.strategies.base import (
@@ -1021,7 +1030,7 @@ class AIMarket(mesa.Model):
             _, clause = restriction(self.deals_of(lab.name))
             if clause is Exclusivity.EXCLUSIVE or lab.parent():
                 restricted += lab.usage_share / usage_total if usage_total > 0 else 0.0
-        return outcome_record(
+        record = outcome_record(
             self.rows,
             self.events.rows,
             self.spec.monopoly.model_dump(),
@@ -1029,4 +1038,18 @@ class AIMarket(mesa.Model):
             totals["compute_credit"] / revenue if revenue > 0 else 0.0,
             len(self.ever_restricted),
             restricted,
+        )
+        ledger = self.ledger
+        stakes: dict[str, dict[str, float]] = defaultdict(dict)
+        for lab in self.labs:
+            for holder, share in lab.cap_table.items():
+                stakes[holder][lab.name] = share
+        return record | firm_fields(
+            {name: ledger.net_of(name, exclude=FINANCING) for name in self.firms},
+            {
+                name: ledger.balance(name) + sum(ledger.credits_of(name).values())
+                for name in self.firms
+            },
+            stakes,
+            {lab.name: self.valuation_of(lab) for lab in self.labs},
         )

@@ -423,6 +423,30 @@ def _set_key(data: dict, key: str, value: Any, origin: str) -> None:
             raise ScenarioError(f"{origin}: {key}: {'.'.join(parts[:i])} is not a table")
 
 
+def _get_key(data: dict, key: str) -> Any:
+    """The value at dotted ``key`` (list elements by name or id), None if absent."""
+    node: Any = data
+    for part in key.split("."):
+        if isinstance(node, list):
+            node = next((x for x in node if part in (x.get("name"), x.get("id"))), None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        if node is None:
+            return None
+    return node
+
+
+def _strategy_at(data: dict, key: str) -> str | None:
+    """The strategy (``default`` resolved) named at ``key`` if it is an agent's ``strategy``."""
+    group = key.split(".")[0]
+    if not key.endswith(".strategy") or group not in AGENT_GROUPS:
+        return None
+    from aimarket.strategies import DEFAULTS
+
+    name = _get_key(data, key)
+    return DEFAULTS[AGENT_GROUPS[group]] if name == "default" else name
+
+
 def _error_key(loc: tuple, data: dict) -> str:
     """Turn a pydantic error location into the dotted key a user writes."""
     out: list[str] = []
@@ -501,11 +525,20 @@ class Scenario:
         return dict(self.spec.sweep)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A copy with dotted-key overrides applied and validated."""
+        """A copy with dotted-key overrides applied and validated.
+
+        Overriding an agent's ``strategy`` with another strategy resets its ``strategy_params``
+        to the new strategy's defaults; parameters set by the same overrides apply on top (so
+        strategies can be swept like any other value).
+        """
         data = copy.deepcopy(self.data)
-        for key, value in overrides.items():
+        strategy_first = sorted(overrides.items(), key=lambda kv: not kv[0].endswith(".strategy"))
+        for key, value in strategy_first:
             self.check_key(key)
+            old = _strategy_at(data, key)
             _set_key(data, key, value, self.origin)
+            if old is not None and old != _strategy_at(data, key):
+                _set_key(data, f"{key}_params", {}, self.origin)
         return Scenario.from_data(data, self.origin)
 
     def check_key(self, key: str) -> None:

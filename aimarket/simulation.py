@@ -19,6 +19,7 @@ from aimarket import __version__
 from aimarket.errors import UserError
 from aimarket.model import AIMarket
 from aimarket.scenario import Scenario, list_scenarios, load_scenario
+from aimarket.strategies import plugins
 
 
 @dataclass
@@ -152,9 +153,11 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--ticks", type=int, help="months to simulate (default: the scenario's)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a dotted key")
     run.add_argument("--out", help="output folder (default runs/SCENARIO-seedN)")
+    plugins.add_option(run)
     run.set_defaults(func=_cmd_run)
     val = sub.add_parser("validate", help="check scenario files")
     val.add_argument("scenarios", nargs="+")
+    plugins.add_option(val)
     val.set_defaults(func=_cmd_validate)
     lst = sub.add_parser("scenarios", help="list the scenarios in scenarios/")
     lst.set_defaults(func=_cmd_scenarios)

@@ -76,6 +76,8 @@ def strategy_tables() -> list[str]:
 
     parts = []
     for (agent_type, name), cls in sorted(REGISTRY.items()):
+        if not cls.__module__.startswith("aimarket.strategies."):
+            continue  # user plugins are not part of the model description
         lines = [
             f"#### strategy `{name}` ({agent_type}): {cls.description}",
             "",

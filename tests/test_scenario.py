@@ -144,3 +144,20 @@ def test_odd_parameter_tables_are_current():
     spec.loader.exec_module(gen)
     text = gen.ODD.read_text(encoding="utf-8")
     assert gen.with_tables(text) == text, "docs/ODD.md is stale: run python docs/gen_params.py"
+
+
+def test_changing_a_strategy_by_key_resets_its_parameters():
+    from aimarket.strategies import plugins
+
+    plugins.load([str(Path(__file__).parent / "plugins" / "steady.py")])
+    base = load_scenario("baseline")
+    aws = "hyperscalers.AWS"
+    assert base.with_overrides({f"{aws}.strategy": "capacity-planner"}).data["hyperscalers"][0][
+        "strategy_params"
+    ] == {"exclusivity": "rofr", "rd_bn": 0.3}  # same strategy as "default": kept
+    swapped = base.with_overrides({f"{aws}.strategy": "test-steady"}).data["hyperscalers"]
+    assert swapped[0]["strategy_params"] == {} and swapped[1]["strategy_params"]
+    both = base.with_overrides(
+        {f"{aws}.strategy": "test-steady", f"{aws}.strategy_params.rd_bn": 1}
+    )
+    assert both.data["hyperscalers"][0]["strategy_params"] == {"rd_bn": 1}

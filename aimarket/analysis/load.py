@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from aimarket.deals import EVENT_FIELDS
 from aimarket.errors import UserError
+from aimarket.metrics import FIRM_FIELDS
 
 #: Columns every outcome table carries besides the swept keys and outcome fields.
 ID_COLUMNS = ("run_id", "design_point", "replication", "seed", "status", "error")
@@ -85,8 +87,8 @@ def load_run(path: str | Path) -> RunData:
     if outcomes is None or outcomes.empty:
         raise UserError(f"{path}: the outcome table is empty")
     outcomes = _normalise_outcomes(outcomes)
-    if events is None:
-        events = pd.DataFrame(columns=["tick", "kind", "cause", "run_id"])
+    if events is None or "run_id" not in events:  # no run had an event
+        events = pd.DataFrame(columns=["run_id", *EVENT_FIELDS])
     if timeseries is not None and timeseries.empty:
         timeseries = None
     return RunData(path, dict(manifest), outcomes, events, timeseries, notes)
@@ -120,7 +122,8 @@ def swept_keys(manifest: dict, outcomes: pd.DataFrame) -> list[str]:
     if isinstance(keys, dict):
         keys = list(keys)
     if not keys:
-        keys = [c for c in outcomes.columns if "." in c]
+        firm_fields = tuple(f"{prefix}." for prefix in FIRM_FIELDS)
+        keys = [c for c in outcomes.columns if "." in c and not c.startswith(firm_fields)]
     return [k for k in keys if k in outcomes.columns]
 
 

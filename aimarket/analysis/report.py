@@ -69,10 +69,12 @@ class Context:
 
 
 def default_by(run: RunData, keys: list[str]) -> list[str]:
-    """Group by every swept key of a small grid (≤ 8 points); else treat the batch as one."""
+    """Group by every swept key of a small grid (≤ 8 points) or by the strategy of a named
+    tournament role; else treat the batch as one."""
     kind = str(run.design.get("kind", "grid" if keys else "")).lower()
     n_points = run.outcomes["design_point"].nunique()
-    return keys if kind == "grid" and keys and n_points <= 8 else []
+    grouped = kind == "grid" or (kind == "tournament" and len(keys) == 1)
+    return keys if grouped and keys and n_points <= 8 else []
 
 
 # --- sections ---------------------------------------------------------------------------------
@@ -113,6 +115,39 @@ def overview(ctx: Context) -> Section:
         regimes.failures(out, ctx.settings),
     )
     sec.notes.extend(run.notes)
+    return sec
+
+
+def tournament_section(ctx: Context) -> Section:
+    from aimarket import tournament
+
+    spec = ctx.run.manifest.get("tournament")
+    if not spec:
+        raise Skipped("not a tournament")
+    field = spec.get("field", "payoff")
+    sec = Section(
+        "Tournament",
+        f"Role {spec['role']} ({spec['agent_type']}) plays each listed strategy over the same "
+        f"seeds. Payoff = {field}: {tournament.describe_field(field)}. Profile payoffs: mean with a 95 % "
+        "Student-t interval over replications; differences to the best profile and switch gains "
+        "are paired by replication (paired t interval and test). A profile is stable when no "
+        "unilateral switch to another listed strategy has a gain interval above 0: of the whole "
+        "role (stable_role) or, for an agent type, of one agent of the type (stable_agents). "
+        "Market outcomes per profile: means, and shares of runs with Wilson 95 % intervals.",
+    )
+    res = tournament.analyze(ctx.run.outcomes, spec)
+    table = res.profiles.merge(res.stability, on="profile")
+    fig = Figure(figsize=(6.5, 0.8 + 0.4 * len(table)), layout="constrained")
+    ax = fig.subplots()
+    pos = np.arange(len(table))[::-1]
+    err = np.nan_to_num([table["mean"] - table["lo"], table["hi"] - table["mean"]])
+    ax.errorbar(table["mean"], pos, xerr=np.clip(err, 0, None), fmt="o", capsize=3)
+    ax.set_yticks(pos, table["profile"], fontsize="small")
+    ax.set_xlabel(f"{field} of the role ({tournament.describe_field(field)}), 95 % t interval")
+    sec.figure("Role payoff per profile", fig)
+    sec.table("tournament_ranking", "Ranking and stability", table)
+    sec.table("tournament_switches", "Unilateral switches (paired gains)", res.switches)
+    sec.table("tournament_market", "Market outcomes per profile", res.market)
     return sec
 
 
@@ -415,6 +450,7 @@ def timeseries_section(ctx: Context) -> Section:
 
 SECTIONS: tuple[Callable[[Context], Section], ...] = (
     overview,
+    tournament_section,
     distributions_section,
     regimes_section,
     phase_section,
@@ -435,7 +471,7 @@ def analyse(run: RunData, by: list[str] | None = None, strict: bool = False) -> 
     by = list(by) if by else default_by(run, keys)
     ctx = Context(run, setting_labels(run.outcomes, by), keys, by)
     sections = []
-    makers = SECTIONS
+    makers = SECTIONS if "tournament" in run.manifest else SECTIONS[:1] + SECTIONS[2:]
     if run.ok.empty:
         makers = (overview,)
         run.notes.append("no run finished (status ok): only the failure table can be shown")

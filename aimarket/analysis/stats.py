@@ -183,3 +183,27 @@ def compare_paired(
         out["test"] = "Wilcoxon signed-rank"
         out["p_value"] = float(stats.wilcoxon(d, zero_method="wilcox").pvalue)
     return out
+
+
+def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float | bool]:
+    """Mean of `values` (NaN dropped) with a Student-t interval and the two-sided one-sample
+    t-test of mean 0 (for paired differences: the paired t-test). With zero spread the interval
+    is the mean itself and p is 1 if the mean is 0, else 0; NaN when n < 2."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    out: dict[str, float | bool] = {"n": n, "mean": float(x.mean()) if n else np.nan}
+    out["small_sample"] = n < SMALL_N
+    if n < 2:
+        return {**out, "lo": np.nan, "hi": np.nan, "p_value": np.nan}
+    sd = float(x.std(ddof=1))
+    if sd == 0:
+        return {
+            **out,
+            "lo": out["mean"],
+            "hi": out["mean"],
+            "p_value": 1.0 if out["mean"] == 0 else 0.0,
+        }
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / np.sqrt(n)
+    p = float(2 * stats.t.sf(abs(out["mean"]) / (sd / np.sqrt(n)), n - 1))
+    return {**out, "lo": float(out["mean"] - half), "hi": float(out["mean"] + half), "p_value": p}

@@ -1,8 +1,8 @@
 """Strategy registry: every strategy by agent type and name.
 
 Built-in strategies register themselves on import of this package. User strategies register with
-the ``register`` decorator from Python code the user loads explicitly; scenario text only names
-strategies and never executes code.
+the ``register`` decorator from Python code the user loads explicitly (``aimarket.strategies.plugins``:
+entry points and ``--plugin``); scenario text only names strategies and never executes code.
 """
 
 from __future__ import annotations
@@ -21,11 +21,23 @@ def register(cls: type[Strategy]) -> type[Strategy]:
         raise ValueError(f"{cls.__name__}: agent_type must be one of {AGENT_TYPES}")
     if not getattr(cls, "description", ""):
         raise ValueError(f"{cls.__name__}: a strategy needs a one-line description")
+    known = REGISTRY.get((cls.agent_type, cls.name))
+    if known is not None and _origin(known) != _origin(cls):
+        raise ValueError(
+            f"{cls.__name__}: {cls.agent_type} strategy {cls.name!r} is already registered "
+            f"by {_origin(known)}"
+        )
     REGISTRY[(cls.agent_type, cls.name)] = cls
     return cls
 
 
+def _origin(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def names(agent_type: str) -> list[str]:
+    """Registered strategy names of ``agent_type``, installed plugins included."""
+    plugins.load_entry_points()
     return sorted(name for kind, name in REGISTRY if kind == agent_type)
 
 
@@ -33,6 +45,8 @@ def make(agent_type: str, name: str, params: dict[str, Any]) -> Strategy:
     """Instantiate a registered strategy; ``KeyError`` with a readable message if unknown."""
     if name == "default":
         name = DEFAULTS[agent_type]
+    if (agent_type, name) not in REGISTRY:
+        plugins.load_entry_points()
     try:
         cls = REGISTRY[(agent_type, name)]
     except KeyError:
@@ -48,6 +62,7 @@ from aimarket.strategies import (  # noqa: E402  (built-ins register on import)
     lab,
     learning,
     open_source,
+    plugins,
     regulator,
 )
 

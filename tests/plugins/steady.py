@@ -1,0 +1,28 @@
+"""Test plugin: two hyperscaler strategies identical but for cash burnt on useless R&D.
+
+Both build a fixed amount each month, keep their price and make no chips in-house, so R&D
+(which only matures in-house chips) changes nothing but the spender's cash: ``test-wasteful``
+earns exactly ``rd_bn`` less per month than ``test-steady``, whatever the seed.
+"""
+
+from aimarket.strategies import register
+from aimarket.strategies.base import HyperscalerDecision, Param, Strategy
+
+
+@register
+class Steady(Strategy):
+    name = "test-steady"
+    agent_type = "hyperscaler"
+    description = "builds a fixed 0.02 GW of shells a month, keeps its price"
+    classifier = {"uses": ["own price"], "stochastic": False, "adaptive": False}
+    params = {"rd_bn": Param(0.0, "USD bn/month", "in-house chip R&D spend")}
+
+    def decide(self, obs, rng):
+        return HyperscalerDecision(build_gw=0.02, price=obs.price, rd_bn=self.p["rd_bn"])
+
+
+@register
+class Wasteful(Steady):
+    name = "test-wasteful"
+    description = "as test-steady, plus 0.5 USD bn a month of useless R&D"
+    params = {"rd_bn": Param(0.5, "USD bn/month", "in-house chip R&D spend")}
