@@ -115,6 +115,12 @@ def overview(ctx: Context) -> Section:
         regimes.failures(out, ctx.settings),
     )
     sec.notes.extend(run.notes)
+    if not ctx.by and ctx.keys:
+        sec.notes.append(
+            f"{facts['design points']} design points are shown together in the per-setting "
+            f"sections (the phase diagram still splits them); split them with "
+            f"`aimarket analyze {run.path} --by KEY` (KEY one of: {', '.join(ctx.keys)})"
+        )
     return sec
 
 
