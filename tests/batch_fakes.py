@@ -60,8 +60,9 @@ def failing_run(data: dict, seed: int, ticks: int | None) -> tuple[dict, list[di
 
 
 def slow_run(data: dict, seed: int, ticks: int | None) -> tuple[dict, list[dict], list[dict]]:
-    """Like `fake_run`, taking 20 ms (for interruption tests)."""
-    time.sleep(0.02)
+    """Like `fake_run`, taking 50 ms (for interruption tests: slow enough to be caught mid-batch
+    on a loaded machine)."""
+    time.sleep(0.05)
     return fake_run(data, seed, ticks)
 
 
