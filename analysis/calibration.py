@@ -36,7 +36,8 @@ from aimarket.store import read_events, read_outcomes, read_timeseries
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 BIG3 = ("AWS", "Microsoft", "Google")
-CAPEX_KINDS = ("capex_shell", "chips", "chips_credit", "chips_inhouse", "capex_fab", "chip_rd")
+BIG4 = (*BIG3, "Oracle")  # the named clouds: the fringe's capex is not in the capex reference
+CAPEX_KINDS = ("capex_shell", "chips", "chips_credit", "chips_inhouse", "chip_rd")
 ROOT_SEED = 2019
 
 # name, reference value, low, high, unit, source row
@@ -53,10 +54,18 @@ TARGETS = [
      "shares.csv market_share/cloud_infrastructure_services/Microsoft/2023Q4"),
     ("cloud share Google 2023Q4", 11 / 66, None, None, "share of top 3",
      "shares.csv market_share/cloud_infrastructure_services/Google/2023Q4"),
+    ("cloud share AWS 2023Q4, external", 31 / 66, None, None, "share of top 3",
+     "as above; model: revenue from labs other than the cloud's own in-house lab"),
+    ("cloud share Microsoft 2023Q4, external", 24 / 66, None, None, "share of top 3",
+     "as above; model: revenue from labs other than the cloud's own in-house lab"),
+    ("cloud share Google 2023Q4, external", 11 / 66, None, None, "share of top 3",
+     "as above; model: revenue from labs other than the cloud's own in-house lab"),
+    ("cloud HHI 2023", 1550.0, 1550.0, 2198.0, "HHI points",
+     "reference README (~1,550 on Synergy's definition); shares.csv HHI_derived/public_IaaS_only/2023 (2,198)"),
     ("Nvidia share of merchant accelerators 2023", 0.98, None, None, "fraction of GW",
      "shares.csv market_share/datacenter_GPU/Nvidia/2023"),
     ("hyperscaler AI capex 2023", 151.0, None, None, "USD bn/yr",
-     "scale.csv capex_combined/2023 (all capex of four firms: an upper bound)"),
+     "scale.csv capex_combined/2023 (all capex of four firms: an upper bound); model: the four named clouds"),
     ("frontier training compute flow growth 2020-2023", 3.2, 2.9, 3.6, "x/yr",
      "scale.csv frontier_training_compute_growth (4-5x/yr per run) / training_compute_drivers "
      "(run length 1.4x/yr)"),
@@ -70,16 +79,26 @@ TARGETS = [
 def _extra(model: AIMarket) -> dict[str, float]:
     """Per-tick series the targets need beyond the standard time-series row."""
     revenue = {h.name: h.revenue for h in model.hyperscalers}
+    external = dict(revenue)  # an in-house lab buys only from its parent (docs/ODD.md 3.3.5)
+    for lab in model.labs:
+        if parent := lab.parent():
+            external[parent] -= lab.spend
     big = sum(revenue.get(n, 0.0) for n in BIG3)
+    big_external = sum(external.get(n, 0.0) for n in BIG3)
     merchant = {c.name: sum(c.delivered) for c in model.chipmakers}
-    flows = model.ledger.flows
     labs = {lab.name: lab for lab in model.labs}
     return {
         **{f"cloud_share_{n}": revenue.get(n, 0.0) / big if big > 0 else np.nan for n in BIG3},
+        **{
+            f"external_share_{n}": external.get(n, 0.0) / big_external
+            if big_external > 0
+            else np.nan
+            for n in BIG3
+        },
         "nvidia_merchant_share": merchant.get("Nvidia", 0.0) / sum(merchant.values())
         if sum(merchant.values()) > 0
         else np.nan,
-        "capex_bn": float(sum(flows[k] for k in CAPEX_KINDS)),
+        "capex_cum_bn": -sum(model.ledger.net.get((h, k), 0.0) for h in BIG4 for k in CAPEX_KINDS),
         "openai_revenue_bn": labs["OpenAI"].revenue if "OpenAI" in labs else np.nan,
         "frontier_training_gw": max(lab.training_gw for lab in model.labs),
     }
@@ -102,11 +121,14 @@ def run_values(ts: pd.DataFrame) -> list[float]:
     y2023 = ts[year == "2023"]
     train = ts.groupby(year)["frontier_training_gw"].sum()
     dec = ts[ts["date"] == "2023-12"]
+    capex = ts.set_index("date")["capex_cum_bn"]
     return [
         *(q4["2022"][f"cloud_share_{n}"].mean() for n in BIG3),
         *(q4["2023"][f"cloud_share_{n}"].mean() for n in BIG3),
+        *(q4["2023"][f"external_share_{n}"].mean() for n in BIG3),
+        float(y2023["bloc_hhi_cloud"].mean()),
         float(dec["nvidia_merchant_share"].iloc[0]),
-        float(y2023["capex_bn"].sum()),
+        float(capex["2023-12"] - capex["2022-12"]),
         float((train["2023"] / train["2020"]) ** (1 / 3)) if train["2020"] > 0 else np.nan,
         float(12 * dec["openai_revenue_bn"].iloc[0]),
         float(y2023["open_gap_months"].mean()),
@@ -144,12 +166,13 @@ PROJECTED = {  # December values, except the circular share: mean over the year'
     "mean_providers": "clouds per lab (count)",
     "circular_revenue_share": "circular revenue share, year mean (fraction)",
 }
+INVESTIGATED = ("investigation_remedy", "investigation_closed")
 EVENT_COUNTS = {
     ("cleared", "blocked", "remedied"): "regulator decisions in the year (count)",
     ("blocked",): "deals blocked in the year (count)",
     ("remedied",): "deals cleared with a remedy in the year (count)",
     ("breakdown",): "exclusivity breakdowns in the year (count)",
-    ("investigation_remedy", "investigation_closed"): "market investigations concluded (count)",
+    INVESTIGATED: "market investigations concluded (count)",
 }
 
 
@@ -167,12 +190,14 @@ def projection_table(ts: pd.DataFrame, events: pd.DataFrame, known: set[str]) ->
         return ev.groupby("run_id").size().reindex(runs, fill_value=0)
 
     before = events[(events["date"] <= "2023-12") & (events["kind"] == "signed")]
+    investigations = events[(events["date"] <= "2023-12") & events["kind"].isin(INVESTIGATED)]
     rows = [
         _quantiles(
             "2019-2023",
             "deals signed by the agents themselves (count)",
             per_run(before[~before["deal_id"].isin(known)]),
-        )
+        ),
+        _quantiles("2019-2023", EVENT_COUNTS[INVESTIGATED], per_run(investigations)),
     ]
     for y in PROJECTION_YEARS:
         year = ts[ts["date"].str[:4] == y]
