@@ -833,7 +833,8 @@ class AIMarket(mesa.Model):
             lab.serving_need = float(serving[k])
             lab.spend = 0.0
             lab.providers = set()
-            desired[k] = serving[k] + lab.training_budget / max(self.expected_price(lab), 1e-9)
+            lab.planned_training_gw = lab.training_budget / max(self.expected_price(lab), 1e-9)
+            desired[k] = serving[k] + lab.planned_training_gw
         # contracts
         contracts = [
             d

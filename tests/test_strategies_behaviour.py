@@ -94,6 +94,7 @@ def lab_obs(**changes) -> LabObs:
         staff_cost_bn=0.2,
         serving_need_gw=1.0,
         training_gw=1.0,
+        planned_training_gw=1.0,
         maintenance_gw=0.5,
         expected_compute_price=0.1,
         reference_compute_price=0.1,
@@ -163,6 +164,17 @@ def test_hyperscaler_sponsorship_is_split_over_open_projects():
 
 
 # ----------------------------------------------------------------------------- labs
+def test_a_supplier_shortfall_does_not_lower_a_labs_training_plan():
+    rich = {"cash_bn": 100.0, "revenue_bn": 10.0}
+    served = decide("lab", "balanced", lab_obs(training_gw=1.0, **rich))
+    crunched = decide("lab", "balanced", lab_obs(training_gw=0.2, **rich))  # got a fifth
+    growth = 3.0 ** (1 / 12)  # compute_growth_per_year at its default
+    assert crunched.training_budget_bn == pytest.approx(served.training_budget_bn)
+    assert crunched.training_budget_bn == pytest.approx(1.0 * growth * 0.1)  # plan x growth x E[P]
+    smaller = decide("lab", "balanced", lab_obs(planned_training_gw=0.8, **rich))
+    assert smaller.training_budget_bn < served.training_budget_bn  # its own plan sets the path
+
+
 def test_capacity_seeker_short_of_capacity_requests_loosening_then_breaks():
     short = (0.5, 0.5, 0.5)
     asking = decide("lab", "capacity-seeker", lab_obs(deals=(deal(),), shortfall_history=short))
@@ -349,9 +361,14 @@ def test_capacity_seekers_loosen_and_break_clauses_their_partners_cannot_serve()
     def shortfall_events(model: AIMarket) -> set[str]:
         return {r["kind"] for r in model.events.rows if r["cause"] == Cause.CAPACITY_SHORTFALL}
 
-    assert shortfall_events(_run("baseline", {})) == set()
+    def first_shortfall_event(model: AIMarket) -> str:
+        rows = model.events.rows
+        return min(r["date"] for r in rows if r["cause"] == Cause.CAPACITY_SHORTFALL)
+
     seekers = _run("baseline", _everyone("labs", "capacity-seeker"))
     assert {"renegotiated", "breakdown"} <= shortfall_events(seekers)  # partners agree to loosen
+    # less patient and less tolerant than balanced labs, so they act first in the same crunch
+    assert first_shortfall_event(seekers) < first_shortfall_event(_run("baseline", {}))
     clouds = load_scenario("baseline").data["hyperscalers"]
     refuse = {f"hyperscalers.{h['name']}.strategy_params.loosen_when_short": False for h in clouds}
     refused = _run("baseline", {**_everyone("labs", "capacity-seeker"), **refuse})
