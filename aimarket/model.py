@@ -108,6 +108,7 @@ class AIMarket(mesa.Model):
         self.inference_multiplier = 1.0
         self.usage_units = market.usage_units
         self.enterprise_demand = market.enterprise_compute_gw
+        self.outside_capital = market.outside_capital_bn_per_month  # USD bn/month, this month
         self.frontier_history: list[float] = []
         self.open_capability = NO_OPEN_MODEL
         self.open_share = 0.0
@@ -533,6 +534,8 @@ class AIMarket(mesa.Model):
         self.chip_growth_per_month = self.spec.technology.chip_efficiency_growth_per_year ** (
             1 / 12
         )
+        if "market.outside_capital_bn_per_month" in shock.set:
+            self.outside_capital = self.spec.market.outside_capital_bn_per_month
 
     def _advance_technology(self) -> None:
         tech, market = self.spec.technology, self.spec.market
@@ -541,6 +544,7 @@ class AIMarket(mesa.Model):
         shock = self.rng.lognormal(-0.5 * market.demand_noise**2, market.demand_noise)
         self.usage_units *= market.demand_growth_per_year ** (1 / 12) * shock
         self.enterprise_demand *= market.enterprise_growth_per_year ** (1 / 12)
+        self.outside_capital *= market.outside_capital_growth_per_year ** (1 / 12)
         for c in self.chipmakers:
             c.advance()
 
@@ -695,7 +699,7 @@ class AIMarket(mesa.Model):
         asks = np.array([lab.raise_bn for lab in self.labs])
         if asks.sum() <= 0:
             return
-        funded = asks * min(1.0, m.outside_capital_bn_per_month / asks.sum())
+        funded = asks * min(1.0, self.outside_capital / asks.sum())
         for lab, amount in zip(self.labs, funded, strict=True):
             if amount <= 0:
                 continue

@@ -99,6 +99,11 @@ class Market(Spec):
     outside_capital_bn_per_month: NonNeg = _f(
         3.0, "[USD bn/month] venture and public capital available to labs each month"
     )
+    outside_capital_growth_per_year: float = _f(
+        1.0,
+        "[x/yr] growth of the monthly outside capital pool (1 = constant; a shock to it restarts it)",
+        gt=0,
+    )
     revenue_multiple: NonNeg = _f(25.0, "[x annual revenue] lab valuation per revenue")
     capability_value_bn_per_oom: NonNeg = _f(
         40.0, "[USD bn/OOM] lab valuation per order of magnitude of capability above open models"
