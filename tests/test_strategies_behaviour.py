@@ -165,14 +165,12 @@ def test_hyperscaler_sponsorship_is_split_over_open_projects():
 
 # ----------------------------------------------------------------------------- labs
 def test_a_supplier_shortfall_does_not_lower_a_labs_training_plan():
-    rich = {"cash_bn": 100.0, "revenue_bn": 10.0}
+    rich = {"cash_bn": 100.0, "revenue_bn": 10.0}  # planned 1.0 eff-GW at E[P] = 0.1
     served = decide("lab", "balanced", lab_obs(training_gw=1.0, **rich))
     crunched = decide("lab", "balanced", lab_obs(training_gw=0.2, **rich))  # got a fifth
     growth = 3.0 ** (1 / 12)  # compute_growth_per_year at its default
-    assert crunched.training_budget_bn == pytest.approx(served.training_budget_bn)
-    assert crunched.training_budget_bn == pytest.approx(1.0 * growth * 0.1)  # plan x growth x E[P]
-    smaller = decide("lab", "balanced", lab_obs(planned_training_gw=0.8, **rich))
-    assert smaller.training_budget_bn < served.training_budget_bn  # its own plan sets the path
+    assert served.training_budget_bn == pytest.approx(1.0 * growth * 0.1)  # got it: grows it
+    assert crunched.training_budget_bn == pytest.approx(1.0 * 0.1)  # short: holds it
 
 
 def test_capacity_seeker_short_of_capacity_requests_loosening_then_breaks():
@@ -361,14 +359,9 @@ def test_capacity_seekers_loosen_and_break_clauses_their_partners_cannot_serve()
     def shortfall_events(model: AIMarket) -> set[str]:
         return {r["kind"] for r in model.events.rows if r["cause"] == Cause.CAPACITY_SHORTFALL}
 
-    def first_shortfall_event(model: AIMarket) -> str:
-        rows = model.events.rows
-        return min(r["date"] for r in rows if r["cause"] == Cause.CAPACITY_SHORTFALL)
-
+    assert shortfall_events(_run("baseline", {})) == set()
     seekers = _run("baseline", _everyone("labs", "capacity-seeker"))
     assert {"renegotiated", "breakdown"} <= shortfall_events(seekers)  # partners agree to loosen
-    # less patient and less tolerant than balanced labs, so they act first in the same crunch
-    assert first_shortfall_event(seekers) < first_shortfall_event(_run("baseline", {}))
     clouds = load_scenario("baseline").data["hyperscalers"]
     refuse = {f"hyperscalers.{h['name']}.strategy_params.loosen_when_short": False for h in clouds}
     refused = _run("baseline", {**_everyone("labs", "capacity-seeker"), **refuse})
@@ -412,7 +405,9 @@ def test_fast_follower_lag_target_moves_the_open_weight_gap():
         ]
 
     default = _run("baseline", {}).outcome()["open_gap_months_final"]
-    assert gap(target_lag_months=8.0) > default > gap(target_lag_months=2.0)
+    assert gap(target_lag_months=8.0) > default  # it holds back where the community would not
+    assert gap(target_lag_months=8.0) > gap(target_lag_months=5.0) > gap(target_lag_months=2.0)
+    assert gap(target_lag_months=5.0) == pytest.approx(5.0, abs=0.1)  # a reachable target is held
 
 
 def test_a_learning_regulator_is_reproducible_and_learns_during_the_run():
