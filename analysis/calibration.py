@@ -7,7 +7,9 @@
 Runs a seeded batch of `history-2019` through the batch engine into a run store (time series
 kept, with the extra per-provider series that the targets need), then writes
 `docs/calibration_targets.csv`, `docs/calibration_projection.csv` and the figures
-`docs/calibration_targets.png`, `docs/calibration_projection.png`. Targets are rows of
+`docs/calibration_targets.png`, `docs/calibration_projection.png`, and the targets and
+projection tables of docs/calibration.md (between their markers; `--sensitivity` writes the
+sensitivity table the same way). Targets are rows of
 `../shared/reference/` (see docs/calibration.md); a model value is the median over seeds with
 the 5-95 % interval.
 """
@@ -15,6 +17,7 @@ the 5-95 % interval.
 from __future__ import annotations
 
 import argparse
+import re
 import textwrap
 from pathlib import Path
 
@@ -234,6 +237,16 @@ def sensitivity_table(path: str | Path) -> pd.DataFrame:
     return relative.sort_values("mean", ascending=False)
 
 
+def markdown_sensitivity(table: pd.DataFrame) -> str:
+    lines = [
+        "| parameter | " + " | ".join(table.columns) + " |",
+        "|---|" + "---|" * len(table.columns),
+    ]
+    for parameter, row in table.iterrows():
+        lines.append(f"| `{parameter}` | " + " | ".join(f"{v:.2f}" for v in row) + " |")
+    return "\n".join(lines)
+
+
 def plot_sensitivity_table(table: pd.DataFrame, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.5))
     sns.heatmap(table, annot=True, fmt=".2f", cmap="Blues", vmin=0, vmax=1, ax=ax, cbar=False)
@@ -285,6 +298,47 @@ def plot_projection(ts: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def markdown_targets(table: pd.DataFrame) -> str:
+    """The targets table as markdown rows for docs/calibration.md."""
+    lines = ["| target | unit | reference | model median | model 5-95 % | source |"]
+    lines.append("|---|---|---|---|---|---|")
+    for r in table.itertuples():
+        ref = _num(r.reference)
+        if pd.notna(r.ref_low):
+            ref += f" ({_num(r.ref_low)}-{_num(r.ref_high)})"
+        interval = f"{_num(r.model_p5)}-{_num(r.model_p95)}"
+        lines.append(
+            f"| {r.target} | {r.unit} | {ref} | {_num(r.model_median)} | {interval} | {r.source} |"
+        )
+    return "\n".join(lines)
+
+
+def markdown_projection(table: pd.DataFrame) -> str:
+    """The projection as markdown: one row per quantity, 'median (5-95 %)' per period."""
+    periods = list(dict.fromkeys(table["period"]))
+    lines = ["| quantity | " + " | ".join(periods) + " |", "|---|" + "---|" * len(periods)]
+    for quantity, rows in table.groupby("quantity", sort=False):
+        cells = dict.fromkeys(periods, "")
+        for r in rows.itertuples():
+            cells[r.period] = f"{_num(r.median)} ({_num(r.p5)}-{_num(r.p95)})"
+        lines.append(f"| {quantity} | " + " | ".join(cells.values()) + " |")
+    return "\n".join(lines)
+
+
+def write_block(name: str, body: str, path: Path = DOCS / "calibration.md") -> None:
+    """Replace the text between ``<!-- name:begin -->`` and ``<!-- name:end -->`` in ``path``."""
+    text = path.read_text(encoding="utf-8")
+    block = re.compile(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)", re.S)
+    new, count = block.subn(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+    if count != 1:
+        raise ValueError(f"{path} needs one {name}:begin/end marker pair")
+    path.write_text(new, encoding="utf-8")
+
+
 def _fmt(table: pd.DataFrame) -> str:
     return table.to_string(index=False, float_format=lambda v: f"{v:.3g}")
 
@@ -301,6 +355,7 @@ def main() -> None:
     if args.sensitivity:
         table = sensitivity_table(args.sensitivity)
         table.to_csv(DOCS / "calibration_sensitivity.csv", float_format="%.3f")
+        write_block("sensitivity", markdown_sensitivity(table))
         plot_sensitivity_table(table, DOCS / "calibration_sensitivity.png")
         print(table.to_string(float_format=lambda v: f"{v:.2f}"))
         return
@@ -336,6 +391,8 @@ def main() -> None:
     projection.to_csv(DOCS / "calibration_projection.csv", index=False, float_format="%.4g")
     plot_targets(targets, DOCS / "calibration_targets.png")
     plot_projection(ts, DOCS / "calibration_projection.png")
+    write_block("targets", markdown_targets(targets))
+    write_block("projection", markdown_projection(projection))
     print(_fmt(targets.drop(columns="source")))
     print(_fmt(projection))
 
