@@ -85,12 +85,14 @@ class AIMarket(mesa.Model):
             self.ledger.open(sector)
         self.events = EventLog(self.date_of)
         self.hyperscalers = [Hyperscaler(self, s) for s in self.spec.hyperscalers]
-        self.labs = [Lab(self, s) for s in self.spec.labs]
+        self.all_labs = [Lab(self, s) for s in self.spec.labs]
+        self.labs = self._active_labs(0)  # those that have entered
         self.chipmakers = [Chipmaker(self, s) for s in self.spec.chipmakers]
         self.projects = [OpenSourceProject(self, s) for s in self.spec.open_source]
         self.regulators = [Regulator(self, s) for s in self.spec.regulators]
         self.firms: dict[str, Firm] = {
-            a.name: a for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.projects)
+            a.name: a
+            for a in (*self.hyperscalers, *self.all_labs, *self.chipmakers, *self.projects)
         }
         self.fringe = {s.name: s.firms for s in (*self.spec.hyperscalers, *self.spec.chipmakers)}
         self.deals: dict[str, Deal] = {}  # every deal ever created, by id
@@ -133,6 +135,11 @@ class AIMarket(mesa.Model):
         self.running = True
 
     # ----------------------------------------------------------------- calendar and lookups
+    def _active_labs(self, tick: int) -> list[Lab]:
+        """Labs that have entered by ``tick`` (``labs[].enters``), in scenario order."""
+        date = self.date_of(tick)
+        return [lab for lab in self.all_labs if (lab.spec.enters or date) <= date]
+
     def date_of(self, tick: int) -> str:
         idx = self.start + tick
         return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
@@ -490,6 +497,7 @@ class AIMarket(mesa.Model):
     def step(self) -> None:
         t = self.tick
         self.ledger.start_tick(t)
+        self.labs = self._active_labs(t)
         for shock in self._shocks_by_tick.get(t, []):
             self._apply_shock(shock)
         if t > 0:
@@ -1046,7 +1054,7 @@ class AIMarket(mesa.Model):
         )
         ledger = self.ledger
         stakes: dict[str, dict[str, float]] = defaultdict(dict)
-        for lab in self.labs:
+        for lab in self.all_labs:
             for holder, share in lab.cap_table.items():
                 stakes[holder][lab.name] = share
         return record | firm_fields(
@@ -1056,5 +1064,5 @@ class AIMarket(mesa.Model):
                 for name in self.firms
             },
             stakes,
-            {lab.name: self.valuation_of(lab) for lab in self.labs},
+            {lab.name: self.valuation_of(lab) for lab in self.all_labs},
         )

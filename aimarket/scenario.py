@@ -193,6 +193,11 @@ class Lab(Agent):
     cap_table: dict[str, Fraction] = _f(
         {}, "[fraction] stakes held by agents; the rest is held by founders and outside investors"
     )
+    enters: Month | None = _f(
+        None,
+        "[YYYY-MM] month the lab enters; before it, it neither trains, sells, pays, raises nor"
+        " receives offers (none: from the start)",
+    )
 
 
 class Chipmaker(Supplier):
@@ -316,8 +321,15 @@ class ScenarioSpec(Spec):
             "compute": (("hyperscalers",), ("labs",)),
             "chip_supply": (("chipmakers",), ("hyperscalers",)),
         }
+        enters = {lab.name: lab.enters for lab in self.labs if lab.enters}
         for group, items in (("deals", self.deals), ("events", self.events)):
             for d in items:
+                month = getattr(d, "month", self.start)
+                if d.target in enters and month < enters[d.target]:
+                    raise ValueError(
+                        f"{group}.{d.id}.target: {d.target!r} enters in {enters[d.target]},"
+                        f" after {month}"
+                    )
                 for role, allowed in zip(("investor", "target"), roles[d.kind], strict=True):
                     name = getattr(d, role)
                     if name not in known:

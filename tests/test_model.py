@@ -239,3 +239,18 @@ def test_a_shock_to_the_outside_capital_pool_restarts_its_growth():
     for _ in range(13):
         model.step()
     assert model.outside_capital == pytest.approx(1.0 * 2.0)  # twelve months of growth from 1.0
+
+
+def test_a_lab_that_enters_later_is_out_of_every_market_until_its_month(symmetric):
+    labs = [dict(lab) for lab in symmetric.data["labs"]]
+    labs[1]["enters"] = "2024-07"  # the symmetric scenario starts in 2024-01
+    model = AIMarket(variant(symmetric, labs=labs), rng=0)
+    late = model.firms[labs[1]["name"]]
+    cash = late.cash
+    for _ in range(6):
+        model.step()
+        assert late.usage_share == 0 and late.cash == cash and late not in model.labs
+        assert late.name not in model.layer_shares["models"]
+        assert all(late.name not in h.shortfall_by_lab for h in model.hyperscalers)
+    model.step()  # 2024-07
+    assert late in model.labs and late.usage_share > 0 and late.cash != cash
