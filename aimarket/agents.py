@@ -193,6 +193,7 @@ class Lab(Firm):
         self.serving_need = 0.0  # eff-GW
         self.training_budget = 0.0  # USD bn
         self.training_gw = 0.0  # eff-GW trained with last month
+        self.planned_training_gw = 0.0  # eff-GW last month's training budget was meant to buy
         self.raise_bn = 0.0
         self.shortfall_history: deque[float] = deque(maxlen=HISTORY)
         self.providers: set[str] = set()
@@ -242,6 +243,7 @@ class Lab(Firm):
             staff_cost_bn=self.spec.staff_cost_bn_per_month,
             serving_need_gw=self.serving_need,
             training_gw=self.training_gw,
+            planned_training_gw=self.planned_training_gw,
             maintenance_gw=self.stock
             * m.spec.technology.capability_decay_per_month
             / m.algorithmic_multiplier,

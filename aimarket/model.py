@@ -85,12 +85,14 @@ class AIMarket(mesa.Model):
             self.ledger.open(sector)
         self.events = EventLog(self.date_of)
         self.hyperscalers = [Hyperscaler(self, s) for s in self.spec.hyperscalers]
-        self.labs = [Lab(self, s) for s in self.spec.labs]
+        self.all_labs = [Lab(self, s) for s in self.spec.labs]
+        self.labs = self._active_labs(0)  # those that have entered
         self.chipmakers = [Chipmaker(self, s) for s in self.spec.chipmakers]
         self.projects = [OpenSourceProject(self, s) for s in self.spec.open_source]
         self.regulators = [Regulator(self, s) for s in self.spec.regulators]
         self.firms: dict[str, Firm] = {
-            a.name: a for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.projects)
+            a.name: a
+            for a in (*self.hyperscalers, *self.all_labs, *self.chipmakers, *self.projects)
         }
         self.fringe = {s.name: s.firms for s in (*self.spec.hyperscalers, *self.spec.chipmakers)}
         self.deals: dict[str, Deal] = {}  # every deal ever created, by id
@@ -108,6 +110,7 @@ class AIMarket(mesa.Model):
         self.inference_multiplier = 1.0
         self.usage_units = market.usage_units
         self.enterprise_demand = market.enterprise_compute_gw
+        self.outside_capital = market.outside_capital_bn_per_month  # USD bn/month, this month
         self.frontier_history: list[float] = []
         self.open_capability = NO_OPEN_MODEL
         self.open_share = 0.0
@@ -132,6 +135,11 @@ class AIMarket(mesa.Model):
         self.running = True
 
     # ----------------------------------------------------------------- calendar and lookups
+    def _active_labs(self, tick: int) -> list[Lab]:
+        """Labs that have entered by ``tick`` (``labs[].enters``), in scenario order."""
+        date = self.date_of(tick)
+        return [lab for lab in self.all_labs if (lab.spec.enters or date) <= date]
+
     def date_of(self, tick: int) -> str:
         idx = self.start + tick
         return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
@@ -489,6 +497,7 @@ class AIMarket(mesa.Model):
     def step(self) -> None:
         t = self.tick
         self.ledger.start_tick(t)
+        self.labs = self._active_labs(t)
         for shock in self._shocks_by_tick.get(t, []):
             self._apply_shock(shock)
         if t > 0:
@@ -533,6 +542,8 @@ class AIMarket(mesa.Model):
         self.chip_growth_per_month = self.spec.technology.chip_efficiency_growth_per_year ** (
             1 / 12
         )
+        if "market.outside_capital_bn_per_month" in shock.set:
+            self.outside_capital = self.spec.market.outside_capital_bn_per_month
 
     def _advance_technology(self) -> None:
         tech, market = self.spec.technology, self.spec.market
@@ -541,6 +552,7 @@ class AIMarket(mesa.Model):
         shock = self.rng.lognormal(-0.5 * market.demand_noise**2, market.demand_noise)
         self.usage_units *= market.demand_growth_per_year ** (1 / 12) * shock
         self.enterprise_demand *= market.enterprise_growth_per_year ** (1 / 12)
+        self.outside_capital *= market.outside_capital_growth_per_year ** (1 / 12)
         for c in self.chipmakers:
             c.advance()
 
@@ -695,7 +707,7 @@ class AIMarket(mesa.Model):
         asks = np.array([lab.raise_bn for lab in self.labs])
         if asks.sum() <= 0:
             return
-        funded = asks * min(1.0, m.outside_capital_bn_per_month / asks.sum())
+        funded = asks * min(1.0, self.outside_capital / asks.sum())
         for lab, amount in zip(self.labs, funded, strict=True):
             if amount <= 0:
                 continue
@@ -833,7 +845,8 @@ class AIMarket(mesa.Model):
             lab.serving_need = float(serving[k])
             lab.spend = 0.0
             lab.providers = set()
-            desired[k] = serving[k] + lab.training_budget / max(self.expected_price(lab), 1e-9)
+            lab.planned_training_gw = lab.training_budget / max(self.expected_price(lab), 1e-9)
+            desired[k] = serving[k] + lab.planned_training_gw
         # contracts
         contracts = [
             d
@@ -1041,7 +1054,7 @@ class AIMarket(mesa.Model):
         )
         ledger = self.ledger
         stakes: dict[str, dict[str, float]] = defaultdict(dict)
-        for lab in self.labs:
+        for lab in self.all_labs:
             for holder, share in lab.cap_table.items():
                 stakes[holder][lab.name] = share
         return record | firm_fields(
@@ -1051,5 +1064,5 @@ class AIMarket(mesa.Model):
                 for name in self.firms
             },
             stakes,
-            {lab.name: self.valuation_of(lab) for lab in self.labs},
+            {lab.name: self.valuation_of(lab) for lab in self.all_labs},
         )

@@ -99,6 +99,11 @@ class Market(Spec):
     outside_capital_bn_per_month: NonNeg = _f(
         3.0, "[USD bn/month] venture and public capital available to labs each month"
     )
+    outside_capital_growth_per_year: float = _f(
+        1.0,
+        "[x/yr] growth of the monthly outside capital pool (1 = constant; a shock to it restarts it)",
+        gt=0,
+    )
     revenue_multiple: NonNeg = _f(25.0, "[x annual revenue] lab valuation per revenue")
     capability_value_bn_per_oom: NonNeg = _f(
         40.0, "[USD bn/OOM] lab valuation per order of magnitude of capability above open models"
@@ -187,6 +192,11 @@ class Lab(Agent):
     staff_cost_bn_per_month: NonNeg = _f(0.1, "[USD bn/month] salaries and other non-compute costs")
     cap_table: dict[str, Fraction] = _f(
         {}, "[fraction] stakes held by agents; the rest is held by founders and outside investors"
+    )
+    enters: Month | None = _f(
+        None,
+        "[YYYY-MM] month the lab enters; before it, it neither trains, sells, pays, raises nor"
+        " receives offers (none: from the start)",
     )
 
 
@@ -311,8 +321,15 @@ class ScenarioSpec(Spec):
             "compute": (("hyperscalers",), ("labs",)),
             "chip_supply": (("chipmakers",), ("hyperscalers",)),
         }
+        enters = {lab.name: lab.enters for lab in self.labs if lab.enters}
         for group, items in (("deals", self.deals), ("events", self.events)):
             for d in items:
+                month = getattr(d, "month", self.start)
+                if d.target in enters and month < enters[d.target]:
+                    raise ValueError(
+                        f"{group}.{d.id}.target: {d.target!r} enters in {enters[d.target]},"
+                        f" after {month}"
+                    )
                 for role, allowed in zip(("investor", "target"), roles[d.kind], strict=True):
                     name = getattr(d, role)
                     if name not in known:

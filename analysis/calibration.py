@@ -7,7 +7,9 @@
 Runs a seeded batch of `history-2019` through the batch engine into a run store (time series
 kept, with the extra per-provider series that the targets need), then writes
 `docs/calibration_targets.csv`, `docs/calibration_projection.csv` and the figures
-`docs/calibration_targets.png`, `docs/calibration_projection.png`. Targets are rows of
+`docs/calibration_targets.png`, `docs/calibration_projection.png`, and the targets and
+projection tables of docs/calibration.md (between their markers; `--sensitivity` writes the
+sensitivity table the same way). Targets are rows of
 `../shared/reference/` (see docs/calibration.md); a model value is the median over seeds with
 the 5-95 % interval.
 """
@@ -15,6 +17,7 @@ the 5-95 % interval.
 from __future__ import annotations
 
 import argparse
+import re
 import textwrap
 from pathlib import Path
 
@@ -36,7 +39,8 @@ from aimarket.store import read_events, read_outcomes, read_timeseries
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 BIG3 = ("AWS", "Microsoft", "Google")
-CAPEX_KINDS = ("capex_shell", "chips", "chips_credit", "chips_inhouse", "capex_fab", "chip_rd")
+BIG4 = (*BIG3, "Oracle")  # the named clouds: the fringe's capex is not in the capex reference
+CAPEX_KINDS = ("capex_shell", "chips", "chips_credit", "chips_inhouse", "chip_rd")
 ROOT_SEED = 2019
 
 # name, reference value, low, high, unit, source row
@@ -53,10 +57,18 @@ TARGETS = [
      "shares.csv market_share/cloud_infrastructure_services/Microsoft/2023Q4"),
     ("cloud share Google 2023Q4", 11 / 66, None, None, "share of top 3",
      "shares.csv market_share/cloud_infrastructure_services/Google/2023Q4"),
+    ("cloud share AWS 2023Q4, external", 31 / 66, None, None, "share of top 3",
+     "as above; model: revenue from labs other than the cloud's own in-house lab"),
+    ("cloud share Microsoft 2023Q4, external", 24 / 66, None, None, "share of top 3",
+     "as above; model: revenue from labs other than the cloud's own in-house lab"),
+    ("cloud share Google 2023Q4, external", 11 / 66, None, None, "share of top 3",
+     "as above; model: revenue from labs other than the cloud's own in-house lab"),
+    ("cloud HHI 2023", 1550.0, 1550.0, 2198.0, "HHI points",
+     "reference README (~1,550 on Synergy's definition); shares.csv HHI_derived/public_IaaS_only/2023 (2,198)"),
     ("Nvidia share of merchant accelerators 2023", 0.98, None, None, "fraction of GW",
      "shares.csv market_share/datacenter_GPU/Nvidia/2023"),
     ("hyperscaler AI capex 2023", 151.0, None, None, "USD bn/yr",
-     "scale.csv capex_combined/2023 (all capex of four firms: an upper bound)"),
+     "scale.csv capex_combined/2023 (all capex of four firms: an upper bound); model: the four named clouds"),
     ("frontier training compute flow growth 2020-2023", 3.2, 2.9, 3.6, "x/yr",
      "scale.csv frontier_training_compute_growth (4-5x/yr per run) / training_compute_drivers "
      "(run length 1.4x/yr)"),
@@ -70,16 +82,26 @@ TARGETS = [
 def _extra(model: AIMarket) -> dict[str, float]:
     """Per-tick series the targets need beyond the standard time-series row."""
     revenue = {h.name: h.revenue for h in model.hyperscalers}
+    external = dict(revenue)  # an in-house lab buys only from its parent (docs/ODD.md 3.3.5)
+    for lab in model.labs:
+        if parent := lab.parent():
+            external[parent] -= lab.spend
     big = sum(revenue.get(n, 0.0) for n in BIG3)
+    big_external = sum(external.get(n, 0.0) for n in BIG3)
     merchant = {c.name: sum(c.delivered) for c in model.chipmakers}
-    flows = model.ledger.flows
     labs = {lab.name: lab for lab in model.labs}
     return {
         **{f"cloud_share_{n}": revenue.get(n, 0.0) / big if big > 0 else np.nan for n in BIG3},
+        **{
+            f"external_share_{n}": external.get(n, 0.0) / big_external
+            if big_external > 0
+            else np.nan
+            for n in BIG3
+        },
         "nvidia_merchant_share": merchant.get("Nvidia", 0.0) / sum(merchant.values())
         if sum(merchant.values()) > 0
         else np.nan,
-        "capex_bn": float(sum(flows[k] for k in CAPEX_KINDS)),
+        "capex_cum_bn": -sum(model.ledger.net.get((h, k), 0.0) for h in BIG4 for k in CAPEX_KINDS),
         "openai_revenue_bn": labs["OpenAI"].revenue if "OpenAI" in labs else np.nan,
         "frontier_training_gw": max(lab.training_gw for lab in model.labs),
     }
@@ -102,11 +124,14 @@ def run_values(ts: pd.DataFrame) -> list[float]:
     y2023 = ts[year == "2023"]
     train = ts.groupby(year)["frontier_training_gw"].sum()
     dec = ts[ts["date"] == "2023-12"]
+    capex = ts.set_index("date")["capex_cum_bn"]
     return [
         *(q4["2022"][f"cloud_share_{n}"].mean() for n in BIG3),
         *(q4["2023"][f"cloud_share_{n}"].mean() for n in BIG3),
+        *(q4["2023"][f"external_share_{n}"].mean() for n in BIG3),
+        float(y2023["bloc_hhi_cloud"].mean()),
         float(dec["nvidia_merchant_share"].iloc[0]),
-        float(y2023["capex_bn"].sum()),
+        float(capex["2023-12"] - capex["2022-12"]),
         float((train["2023"] / train["2020"]) ** (1 / 3)) if train["2020"] > 0 else np.nan,
         float(12 * dec["openai_revenue_bn"].iloc[0]),
         float(y2023["open_gap_months"].mean()),
@@ -144,12 +169,13 @@ PROJECTED = {  # December values, except the circular share: mean over the year'
     "mean_providers": "clouds per lab (count)",
     "circular_revenue_share": "circular revenue share, year mean (fraction)",
 }
+INVESTIGATED = ("investigation_remedy", "investigation_closed")
 EVENT_COUNTS = {
     ("cleared", "blocked", "remedied"): "regulator decisions in the year (count)",
     ("blocked",): "deals blocked in the year (count)",
     ("remedied",): "deals cleared with a remedy in the year (count)",
     ("breakdown",): "exclusivity breakdowns in the year (count)",
-    ("investigation_remedy", "investigation_closed"): "market investigations concluded (count)",
+    INVESTIGATED: "market investigations concluded (count)",
 }
 
 
@@ -167,12 +193,14 @@ def projection_table(ts: pd.DataFrame, events: pd.DataFrame, known: set[str]) ->
         return ev.groupby("run_id").size().reindex(runs, fill_value=0)
 
     before = events[(events["date"] <= "2023-12") & (events["kind"] == "signed")]
+    investigations = events[(events["date"] <= "2023-12") & events["kind"].isin(INVESTIGATED)]
     rows = [
         _quantiles(
             "2019-2023",
             "deals signed by the agents themselves (count)",
             per_run(before[~before["deal_id"].isin(known)]),
-        )
+        ),
+        _quantiles("2019-2023", EVENT_COUNTS[INVESTIGATED], per_run(investigations)),
     ]
     for y in PROJECTION_YEARS:
         year = ts[ts["date"].str[:4] == y]
@@ -207,6 +235,16 @@ def sensitivity_table(path: str | Path) -> pd.DataFrame:
     relative = (wide / wide.max()).rename(columns=HEADLINE)[list(HEADLINE.values())]
     relative["mean"] = relative.mean(axis=1)
     return relative.sort_values("mean", ascending=False)
+
+
+def markdown_sensitivity(table: pd.DataFrame) -> str:
+    lines = [
+        "| parameter | " + " | ".join(table.columns) + " |",
+        "|---|" + "---|" * len(table.columns),
+    ]
+    for parameter, row in table.iterrows():
+        lines.append(f"| `{parameter}` | " + " | ".join(f"{v:.2f}" for v in row) + " |")
+    return "\n".join(lines)
 
 
 def plot_sensitivity_table(table: pd.DataFrame, path: Path) -> None:
@@ -260,6 +298,47 @@ def plot_projection(ts: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def markdown_targets(table: pd.DataFrame) -> str:
+    """The targets table as markdown rows for docs/calibration.md."""
+    lines = ["| target | unit | reference | model median | model 5-95 % | source |"]
+    lines.append("|---|---|---|---|---|---|")
+    for r in table.itertuples():
+        ref = _num(r.reference)
+        if pd.notna(r.ref_low):
+            ref += f" ({_num(r.ref_low)}-{_num(r.ref_high)})"
+        interval = f"{_num(r.model_p5)}-{_num(r.model_p95)}"
+        lines.append(
+            f"| {r.target} | {r.unit} | {ref} | {_num(r.model_median)} | {interval} | {r.source} |"
+        )
+    return "\n".join(lines)
+
+
+def markdown_projection(table: pd.DataFrame) -> str:
+    """The projection as markdown: one row per quantity, 'median (5-95 %)' per period."""
+    periods = list(dict.fromkeys(table["period"]))
+    lines = ["| quantity | " + " | ".join(periods) + " |", "|---|" + "---|" * len(periods)]
+    for quantity, rows in table.groupby("quantity", sort=False):
+        cells = dict.fromkeys(periods, "")
+        for r in rows.itertuples():
+            cells[r.period] = f"{_num(r.median)} ({_num(r.p5)}-{_num(r.p95)})"
+        lines.append(f"| {quantity} | " + " | ".join(cells.values()) + " |")
+    return "\n".join(lines)
+
+
+def write_block(name: str, body: str, path: Path = DOCS / "calibration.md") -> None:
+    """Replace the text between ``<!-- name:begin -->`` and ``<!-- name:end -->`` in ``path``."""
+    text = path.read_text(encoding="utf-8")
+    block = re.compile(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)", re.S)
+    new, count = block.subn(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+    if count != 1:
+        raise ValueError(f"{path} needs one {name}:begin/end marker pair")
+    path.write_text(new, encoding="utf-8")
+
+
 def _fmt(table: pd.DataFrame) -> str:
     return table.to_string(index=False, float_format=lambda v: f"{v:.3g}")
 
@@ -276,6 +355,7 @@ def main() -> None:
     if args.sensitivity:
         table = sensitivity_table(args.sensitivity)
         table.to_csv(DOCS / "calibration_sensitivity.csv", float_format="%.3f")
+        write_block("sensitivity", markdown_sensitivity(table))
         plot_sensitivity_table(table, DOCS / "calibration_sensitivity.png")
         print(table.to_string(float_format=lambda v: f"{v:.2f}"))
         return
@@ -311,6 +391,8 @@ def main() -> None:
     projection.to_csv(DOCS / "calibration_projection.csv", index=False, float_format="%.4g")
     plot_targets(targets, DOCS / "calibration_targets.png")
     plot_projection(ts, DOCS / "calibration_projection.png")
+    write_block("targets", markdown_targets(targets))
+    write_block("projection", markdown_projection(projection))
     print(_fmt(targets.drop(columns="source")))
     print(_fmt(projection))
 

@@ -209,3 +209,48 @@ def test_a_signed_exclusive_deal_under_review_deters_a_rival_offer(symmetric):
     model.step()
     assert model.deals["X"].status == "under_review"
     assert model.deals["R"].status == "rejected"
+
+
+def _outside_equity_by_month(overrides: dict, months: int = 36) -> list[float]:
+    model = AIMarket(load_scenario("symmetric", overrides), rng=3)
+    raised = []
+    for _ in range(months):
+        model.step()
+        raised.append(model.ledger.flows["equity_outside"])
+    return raised
+
+
+def test_a_growing_outside_capital_pool_funds_more_and_never_more_than_the_pool():
+    scarce = {"market.outside_capital_bn_per_month": 0.2}
+    flat = _outside_equity_by_month(scarce)
+    growing = _outside_equity_by_month({**scarce, "market.outside_capital_growth_per_year": 3.0})
+    for month, amount in enumerate(growing):
+        assert amount <= 0.2 * 3.0 ** (month / 12) + 1e-9  # pool of that month
+    assert max(flat) <= 0.2 + 1e-9
+    assert sum(growing[:12]) > 1.5 * sum(flat[:12])  # the labs ask for more than either pool
+
+
+def test_a_shock_to_the_outside_capital_pool_restarts_its_growth():
+    scenario = load_scenario("baseline", {"market.outside_capital_growth_per_year": 2.0})
+    shock = {"month": scenario.spec.start, "set": {"market.outside_capital_bn_per_month": 1.0}}
+    data = {**scenario.data, "shocks": [shock]}
+    data["market"] = {**data["market"], "outside_capital_bn_per_month": 9.0}
+    model = AIMarket(type(scenario).from_data(data, origin="<test>"), rng=0)
+    for _ in range(13):
+        model.step()
+    assert model.outside_capital == pytest.approx(1.0 * 2.0)  # twelve months of growth from 1.0
+
+
+def test_a_lab_that_enters_later_is_out_of_every_market_until_its_month(symmetric):
+    labs = [dict(lab) for lab in symmetric.data["labs"]]
+    labs[1]["enters"] = "2024-07"  # the symmetric scenario starts in 2024-01
+    model = AIMarket(variant(symmetric, labs=labs), rng=0)
+    late = model.firms[labs[1]["name"]]
+    cash = late.cash
+    for _ in range(6):
+        model.step()
+        assert late.usage_share == 0 and late.cash == cash and late not in model.labs
+        assert late.name not in model.layer_shares["models"]
+        assert all(late.name not in h.shortfall_by_lab for h in model.hyperscalers)
+    model.step()  # 2024-07
+    assert late in model.labs and late.usage_share > 0 and late.cash != cash

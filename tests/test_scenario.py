@@ -61,6 +61,13 @@ def test_every_shipped_scenario_validates_and_runs(path):
             "events.E.target",
             "one of the labs",
         ),
+        (
+            MINIMAL
+            + 'enters = "2024-06"\n[[events]]\nid = "E"\nmonth = "2024-02"\ninvestor = "C"\n'
+            + 'target = "L"\n',
+            "events.E.target",
+            "'L' enters in 2024-06, after 2024-02",
+        ),
     ],
 )
 def test_invalid_scenarios_name_file_key_and_reason(tmp_path, text, key, reason):

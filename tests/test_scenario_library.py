@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -17,6 +19,7 @@ from aimarket.simulation import simulate
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 TEACHING = {"symmetric"}  # identical firms for tests and teaching: no default sweep
 CALIBRATION_DOC = Path(__file__).resolve().parent.parent / "docs" / "calibration.md"
+GEN_CALIBRATION = CALIBRATION_DOC.with_name("gen_calibration.py")
 DEALS_CSV = Path(__file__).resolve().parents[2] / "shared" / "reference" / "deals.csv"
 HISTORY_DEALS = {  # deals.csv id -> month it enters history-2019 (year-precision D004: mid-year)
     "D001": "2019-07",
@@ -94,11 +97,25 @@ def test_calibrated_values_match_the_documented_table():
     assert len(rows) > 100
     for name, key, documented, _unit in rows:
         actual = value_at(scenario(name).data, key)
-        text = documented.strip().strip('"')
-        if isinstance(actual, str):
-            assert actual == text, (name, key)
+        text = documented.strip()
+        if isinstance(actual, str | list):
+            assert actual == json.loads(text), (name, key)
         else:
             assert float(actual) == pytest.approx(float(text)), (name, key)
+
+
+def test_the_calibration_tables_are_generated_from_the_scenario_files():
+    spec = importlib.util.spec_from_file_location("gen_calibration", GEN_CALIBRATION)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = CALIBRATION_DOC.read_text(encoding="utf-8")
+    assert "<!-- calibration:begin -->" in text
+    assert gen.with_tables(text) == text, (
+        "docs/calibration.md is stale: run docs/gen_calibration.py"
+    )
+    assert gen.confidence_of("deals.csv D012 (0.3-0.55)") == "low"  # the reference row's label
+    assert gen.confidence_of("shares.csv market_share/.../Oracle/2022Q4") == "high"
+    assert gen.confidence_of("as AWS") == ""
 
 
 def test_every_calibration_row_names_a_source_or_an_assumption():

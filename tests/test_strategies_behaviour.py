@@ -94,6 +94,7 @@ def lab_obs(**changes) -> LabObs:
         staff_cost_bn=0.2,
         serving_need_gw=1.0,
         training_gw=1.0,
+        planned_training_gw=1.0,
         maintenance_gw=0.5,
         expected_compute_price=0.1,
         reference_compute_price=0.1,
@@ -163,6 +164,15 @@ def test_hyperscaler_sponsorship_is_split_over_open_projects():
 
 
 # ----------------------------------------------------------------------------- labs
+def test_a_supplier_shortfall_does_not_lower_a_labs_training_plan():
+    rich = {"cash_bn": 100.0, "revenue_bn": 10.0}  # planned 1.0 eff-GW at E[P] = 0.1
+    served = decide("lab", "balanced", lab_obs(training_gw=1.0, **rich))
+    crunched = decide("lab", "balanced", lab_obs(training_gw=0.2, **rich))  # got a fifth
+    growth = 3.0 ** (1 / 12)  # compute_growth_per_year at its default
+    assert served.training_budget_bn == pytest.approx(1.0 * growth * 0.1)  # got it: grows it
+    assert crunched.training_budget_bn == pytest.approx(1.0 * 0.1)  # short: holds it
+
+
 def test_capacity_seeker_short_of_capacity_requests_loosening_then_breaks():
     short = (0.5, 0.5, 0.5)
     asking = decide("lab", "capacity-seeker", lab_obs(deals=(deal(),), shortfall_history=short))
@@ -395,7 +405,9 @@ def test_fast_follower_lag_target_moves_the_open_weight_gap():
         ]
 
     default = _run("baseline", {}).outcome()["open_gap_months_final"]
-    assert gap(target_lag_months=8.0) > default > gap(target_lag_months=2.0)
+    assert gap(target_lag_months=8.0) > default  # it holds back where the community would not
+    assert gap(target_lag_months=8.0) > gap(target_lag_months=5.0) > gap(target_lag_months=2.0)
+    assert gap(target_lag_months=5.0) == pytest.approx(5.0, abs=0.1)  # a reachable target is held
 
 
 def test_a_learning_regulator_is_reproducible_and_learns_during_the_run():

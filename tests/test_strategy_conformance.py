@@ -172,6 +172,7 @@ def lab_obs(draw) -> LabObs:
         staff_cost_bn=draw(st.floats(0.0, 2.0)),
         serving_need_gw=draw(st.floats(0.0, 10.0)),
         training_gw=draw(st.floats(0.0, 10.0)),
+        planned_training_gw=draw(st.floats(0.0, 10.0)),
         maintenance_gw=draw(st.floats(0.0, 10.0)),
         expected_compute_price=draw(pos),
         reference_compute_price=draw(pos),

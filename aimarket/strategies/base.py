@@ -130,6 +130,7 @@ class LabObs:
     staff_cost_bn: float
     serving_need_gw: float  # eff-GW needed last month to serve its users
     training_gw: float  # eff-GW it trained with last month
+    planned_training_gw: float  # eff-GW its last training budget was meant to buy
     maintenance_gw: float  # eff-GW of training that just offsets obsolescence of its models
     expected_compute_price: float  # USD bn per eff-GW-month where it may buy
     reference_compute_price: float  # market average

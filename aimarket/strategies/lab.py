@@ -55,7 +55,9 @@ class Balanced(Strategy):
         price = obs.price + p["price_adjust"] * (target - obs.price)
         free_cash = max(obs.cash_bn, 0.0) + sum(obs.credits_bn.values())
         serving = obs.serving_need_gw * obs.expected_compute_price
-        aim_gw = max(obs.training_gw, obs.maintenance_gw) * p["compute_growth_per_year"] ** (1 / 12)
+        growth = p["compute_growth_per_year"] ** (1 / 12)
+        # grows from what it trained, holds its plan through a supplier's shortfall
+        aim_gw = max(obs.training_gw * growth, obs.planned_training_gw, obs.maintenance_gw * growth)
         wanted = obs.staff_cost_bn + serving + aim_gw * obs.expected_compute_price
         affordable = obs.revenue_bn + free_cash / p["min_runway_months"]
         training = max(0.0, min(wanted, affordable) - obs.staff_cost_bn - serving)
