@@ -503,6 +503,9 @@ class AIMarket(mesa.Model):
             regulator.track_concentration(concentration)
             regulator.step()
         self._decide()
+        for agent in [*self.regulators, *self.firms.values()]:
+            for kind, cause, value in agent.strategy.announcements():
+                self.events.add(t, kind, agent=agent.name, cause=cause, value=value)
         self._capital_market()
         for h in self.hyperscalers:
             h.advance_construction()

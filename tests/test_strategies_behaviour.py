@@ -405,6 +405,20 @@ def test_a_learning_regulator_is_reproducible_and_learns_during_the_run():
     learner = first.regulators[0].strategy
     assert learner.name == "roth-erev"
     assert not np.allclose(learner.probabilities, 1 / len(learner.arms))
+    events = [
+        e for e in first.events.rows if e["kind"].startswith("learner_") and e["agent"] == "US"
+    ]
+    period, n = learner.p["period_months"], len(learner.arms)
+    draws = sorted({e["tick"] for e in events})
+    assert draws == list(range(0, first.tick, period)), "one draw a period, from month 0"
+    for tick in draws:
+        now = [e for e in events if e["tick"] == tick]
+        probs = {e["cause"]: e["value"] for e in now if e["kind"] == "learner_probability"}
+        (chosen,) = [e for e in now if e["kind"] == "learner_choice"]
+        assert list(probs) == learner.p["menu"] and len(probs) == n
+        assert sum(probs.values()) == pytest.approx(1.0)
+        assert chosen["value"] == probs[chosen["cause"]] > 0
+    assert list(probs.values()) == pytest.approx(learner.probabilities), "last draw: final ones"
 
 
 def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
@@ -425,6 +439,9 @@ def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
             assert obs.holdings_bn == pytest.approx(stake * model.valuation_of(lab_a))
             checked.append(obs.name)
             return self.inner.decide(obs, rng)
+
+        def announcements(self):
+            return self.inner.announcements()
 
     for name in ("CloudA", "CloudB", "ChipCo"):
         model.firms[name].strategy = Check(model.firms[name].strategy)

@@ -40,6 +40,9 @@ class Recorder:
         self.seen.append(obs)
         return self.inner.decide(obs, rng)
 
+    def announcements(self):
+        return self.inner.announcements()
+
 
 def _plain(value, path: str) -> None:
     """Observations hold only frozen dataclasses, tuples, dicts and scalars: no live objects."""

@@ -319,3 +319,8 @@ class Strategy:
 
     def decide(self, obs: Any, rng: np.random.Generator) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def announcements(self) -> list[tuple[str, str, float]]:
+        """Events about its own choices since the last call, as ``(kind, cause, value)``; the
+        model adds them to the public event record after each month's decisions. None here."""
+        return []
