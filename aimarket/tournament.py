@@ -430,7 +430,7 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="root seed (default: fresh, or the resumed one's)")
     p.add_argument("--resume", action="store_true", help="continue the tournament in --out")
     p.add_argument("--ticks", type=int, help="months per run (default: the scenario's)")
-    p.add_argument("-j", "--jobs", type=int, default=batch.default_jobs(), help="parallel workers")
+    batch.add_executor_options(p)
     p.add_argument(
         "-o",
         "--out",
@@ -462,6 +462,8 @@ def _cli(args: argparse.Namespace) -> int:
         resume=args.resume,
         ticks=args.ticks,
         jobs=args.jobs,
+        executor=args.executor,
+        scheduler=args.scheduler,
         plugins=args.plugin,
         progress=sys.stderr.isatty(),
     )
