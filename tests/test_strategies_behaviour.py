@@ -17,10 +17,12 @@ from aimarket.strategies import make
 from aimarket.strategies.base import (
     ChipmakerObs,
     DealView,
+    HyperscalerDecision,
     HyperscalerObs,
     LabObs,
     OfferView,
     OpenSourceObs,
+    ParamError,
     PublicInfo,
     RaiseInfo,
 )
@@ -310,8 +312,9 @@ def test_roth_erev_arms_take_parameters_and_reject_bad_menus():
     learner = make("hyperscaler", "roth-erev", {"menu": ["capacity-planner:exclusivity=rofr"]})
     assert learner.arms[0].p["exclusivity"] == "rofr"
     for menu in (["roth-erev"], ["no-such-strategy"], [], ["capacity-planner:oops"]):
-        with pytest.raises((KeyError, ValueError)):
+        with pytest.raises(ParamError) as err:
             make("hyperscaler", "roth-erev", {"menu": menu})
+        assert err.value.key == "menu"
 
 
 # ----------------------------------------------------------------------------- model runs
@@ -452,3 +455,23 @@ def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
     assert chipco.observe().holdings_bn > 0 and model.firms["CloudB"].observe().holdings_bn == 0
     sales = chipco.observe().sales_by_cloud
     assert sum(sales.values()) == pytest.approx(sum(chipco.delivered)) and sum(sales.values()) > 0
+
+
+def test_sponsoring_a_project_that_does_not_exist_moves_no_money(symmetric):
+    model = AIMarket(variant(symmetric, open_source=[{"name": "Open", "cash_bn": 0.5}]), rng=0)
+    cloud = model.firms["CloudA"]
+
+    class Sponsor:
+        """Sponsors the real project and a name that is no project."""
+
+        def decide(self, obs, rng):
+            return HyperscalerDecision(sponsor_bn={"Open": 0.2, "Nobody": 5.0, "LabA": 5.0})
+
+        def announcements(self):
+            return []
+
+    cloud.strategy = Sponsor()
+    model.step()
+    assert model.ledger.balance("Nobody") == 0
+    assert model.firms["Open"].sponsorship == pytest.approx(0.2)
+    assert model.ledger.totals["sponsorship"] == pytest.approx(0.2), "only the project is paid"

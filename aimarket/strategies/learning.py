@@ -29,6 +29,7 @@ from aimarket.strategies.base import (
     LabObs,
     OpenSourceObs,
     Param,
+    ParamError,
     RegulatorObs,
     Strategy,
 )
@@ -90,13 +91,19 @@ class RothErev(Strategy):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         p = self.p
-        if not p["menu"]:
-            raise ValueError(f"strategy {self.name!r}: menu needs at least one strategy")
-        if not (0 <= p["phi"] < 1 and 0 <= p["epsilon"] <= 1 and p["period_months"] >= 1):
-            raise ValueError(f"strategy {self.name!r}: need 0<=phi<1, 0<=epsilon<=1, period>=1")
-        if p["initial_propensity"] <= 0:
-            raise ValueError(f"strategy {self.name!r}: initial_propensity must be > 0")
-        self.arms = [parse_arm(self.agent_type, entry) for entry in p["menu"]]
+        for key, ok, need in (
+            ("menu", bool(p["menu"]), "at least one strategy"),
+            ("phi", 0 <= p["phi"] < 1, "0 <= phi < 1"),
+            ("epsilon", 0 <= p["epsilon"] <= 1, "0 <= epsilon <= 1"),
+            ("period_months", p["period_months"] >= 1, "at least 1"),
+            ("initial_propensity", p["initial_propensity"] > 0, "above 0"),
+        ):
+            if not ok:
+                raise ParamError(key, f"strategy {self.name!r}: {key} needs {need}")
+        try:
+            self.arms = [parse_arm(self.agent_type, entry) for entry in p["menu"]]
+        except (KeyError, ValueError) as err:
+            raise ParamError("menu", f"strategy {self.name!r}: {err.args[0]}") from None
         self.propensity = np.full(len(self.arms), float(p["initial_propensity"]))
         self.arm: int | None = None
         self.months = 0
