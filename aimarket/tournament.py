@@ -318,9 +318,11 @@ class Results:
 
 
 def analyze(outcomes: pd.DataFrame, spec: dict, field: str | None = None) -> Results:
-    """All tables of a tournament from its outcome table and its manifest entry."""
+    """All tables of a tournament from its outcome table and its manifest entry, the payoff
+    being ``field`` if given (else the manifest's)."""
+    spec = {**spec, "field": field or spec.get("field", "payoff")}
     order = spec["strategies"]
-    pay = role_payoffs(outcomes, spec, field)
+    pay = role_payoffs(outcomes, spec)
     moves = switches(pay, order)
     return Results(
         spec,
@@ -467,7 +469,7 @@ def _cli(args: argparse.Namespace) -> int:
         plugins=args.plugin,
         progress=sys.stderr.isatty(),
     )
-    print(text(load(out)))
+    print(text(load(out, args.payoff)))  # a resumed tournament may be read with another payoff
     print(f"\nresults: {out}/ (aimarket analyze {out} for the HTML report)")
     if summary.failed:
         print(f"aimarket: {summary.failed} runs failed: see {out}/outcomes/", file=sys.stderr)

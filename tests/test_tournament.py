@@ -136,6 +136,9 @@ def test_the_strategy_that_wastes_cash_loses_and_is_unstable(tmp_path, capsys):
     assert manifest["plugins"] == [str(Path(PLUGIN).resolve())]
     assert main([*args, "--resume"]) == 0  # nothing left to run: the same tables
     assert capsys.readouterr().out == printed
+    assert main([*args, "--resume", "--payoff", "value"]) == 0  # the same runs, another payoff
+    by_value = capsys.readouterr().out
+    assert "payoff = value: end-of-run firm value" in by_value and by_value != printed
     report = build_report(out).read_text()
     assert "Tournament" in report and "Ranking and stability" in report
 
