@@ -119,7 +119,7 @@ class Hyperscaler(Firm):
             inhouse_cost_per_gw=spec.inhouse_cost_bn_per_gw + spec.shell_cost_bn_per_gw,
             inhouse_capacity_gw=spec.inhouse_capacity_gw_per_month,
             inhouse_commit_share=inhouse_commit / committed if committed > 0 else 0.0,
-            backed_labs=tuple(m.backed_by(self.name)),
+            backed_labs=m.backed.get(self.name, ()),
             deals=self.deal_views(deals),
             loosen_requests=self.deal_views(requests),
             shortfall_by_lab=dict(self.shortfall_by_lab),
@@ -308,7 +308,7 @@ class Chipmaker(Firm):
             unit_cost=self.spec.unit_cost_bn_per_gw,
             demand_history=tuple(self.demand_history),
             sales_by_cloud=sales,
-            backed_labs=tuple(m.backed_by(self.name)),
+            backed_labs=m.backed.get(self.name, ()),
             holdings_bn=m.holdings.get(self.name, 0.0),
         )
 

@@ -585,6 +585,19 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """``--jobs``, ``--executor`` and ``--scheduler``: where the runs of a batch execute (shared
+    by every command that runs a batch; pass them to ``run_batch``)."""
+    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), help="parallel workers")
+    p.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="process",
+        help="serial, worker processes (default) or a Dask cluster",
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
+
+
 def register_cli(sub: argparse._SubParsersAction) -> None:
     """Add the `aimarket batch` subcommand."""
     p = sub.add_parser(
@@ -609,9 +622,7 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, help="root seed (default: fresh, or the resumed batch's)")
     p.add_argument("--ticks", type=int, help="months per run (default: the scenario's)")
-    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), help="parallel workers")
-    p.add_argument("--executor", choices=EXECUTORS, default="process")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
+    add_executor_options(p)
     p.add_argument("--chunk-size", type=int, help="runs per task (default: automatic)")
     p.add_argument("-o", "--out", type=Path, help="run store folder (default: runs/NAME-TIME)")
     p.add_argument("--resume", action="store_true", help="continue the batch in --out")

@@ -95,12 +95,13 @@ EVENT_FIELDS: dict[str, str] = {
     "date": "calendar month YYYY-MM",
     "kind": "event type (proposed, rejected, signed, under_review, cleared, remedied, blocked, "
     "active, clause_in_force, renegotiated, broken, expired, breakdown, investigation_opened, "
-    "investigation_remedy, investigation_closed, ex_ante_remedy)",
+    "investigation_remedy, investigation_closed, ex_ante_remedy; learner_choice and "
+    "learner_probability: a roth-erev learner's arm drawn and each arm's choice probability)",
     "deal_id": "deal concerned, '' for market-level events",
     "agent": "agent that acted or the deal's investor",
     "counterparty": "the other party ('' if none)",
     "cause": "why (see aimarket.deals.Cause)",
-    "value": "USD bn involved, or the HHI for regulator events",
+    "value": "USD bn involved, the HHI for regulator events, a probability for learner events",
 }
 
 

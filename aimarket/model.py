@@ -131,7 +131,7 @@ class AIMarket(mesa.Model):
         self.chip_growth_per_month = tech.chip_efficiency_growth_per_year ** (1 / 12)
         self._update_open_capability()
         self.public = self._public_info()
-        self.holdings = self._holdings()  # refreshed when firms decide
+        self.holdings, self.backed = self._stakes()  # refreshed when firms decide
         self.running = True
 
     # ----------------------------------------------------------------- calendar and lookups
@@ -147,9 +147,6 @@ class AIMarket(mesa.Model):
     def deals_of(self, name: str) -> list[Deal]:
         """Live deals (proposed, under review or active) with ``name`` as a party."""
         return list(self._live_by_agent[name].values())
-
-    def backed_by(self, investor: str) -> list[str]:
-        return [lab.name for lab in self.labs if lab.cap_table.get(investor, 0.0) > 0]
 
     def best_chip_efficiency(self) -> float:
         return max(
@@ -184,14 +181,18 @@ class AIMarket(mesa.Model):
             )[0]
         )
 
-    def _holdings(self) -> dict[str, float]:
-        """USD bn of stakes in labs at the labs' current valuations, by holder."""
+    def _stakes(self) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
+        """One pass over the cap tables, by holder: USD bn of stakes in labs at the labs' current
+        valuations, and the labs (in scenario order) it holds a stake in."""
         held: dict[str, float] = defaultdict(float)
+        backed: dict[str, list[str]] = defaultdict(list)
         for lab in self.labs:
             value = self.valuation_of(lab)
             for holder, stake in lab.cap_table.items():
                 held[holder] += stake * value
-        return held
+                if stake > 0:
+                    backed[holder].append(lab.name)
+        return held, {holder: tuple(labs) for holder, labs in backed.items()}
 
     def offer_view(self, deal: Deal) -> OfferView:
         t = deal.terms
@@ -512,6 +513,9 @@ class AIMarket(mesa.Model):
             regulator.track_concentration(concentration)
             regulator.step()
         self._decide()
+        for agent in [*self.regulators, *self.firms.values()]:
+            for kind, cause, value in agent.strategy.announcements():
+                self.events.add(t, kind, agent=agent.name, cause=cause, value=value)
         self._capital_market()
         for h in self.hyperscalers:
             h.advance_construction()
@@ -606,7 +610,7 @@ class AIMarket(mesa.Model):
     def _decide(self) -> None:
         """Every firm's strategy decides from its observation; the model applies the decisions."""
         rng = self.rng
-        self.holdings = self._holdings()
+        self.holdings, self.backed = self._stakes()
         for c in self.chipmakers:
             d = c.strategy.decide(c.observe(), rng)
             c.price = d.price or c.price

@@ -492,11 +492,16 @@ AGENT_GROUPS = {
 def _check_strategies(spec: ScenarioSpec, origin: str) -> None:
     """Every agent names a registered strategy with known parameters."""
     from aimarket import strategies
+    from aimarket.strategies.base import ParamError
 
     for group, agent_type in AGENT_GROUPS.items():
         for agent in getattr(spec, group):
             try:
                 strategies.make(agent_type, agent.strategy, dict(agent.strategy_params))
+            except ParamError as err:
+                raise ScenarioError(
+                    f"{origin}: {group}.{agent.name}.strategy_params.{err.key}: {err.args[0]}"
+                ) from None
             except (KeyError, TypeError, ValueError) as err:
                 raise ScenarioError(
                     f"{origin}: {group}.{agent.name}.strategy: {err.args[0]}"

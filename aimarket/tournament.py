@@ -318,9 +318,11 @@ class Results:
 
 
 def analyze(outcomes: pd.DataFrame, spec: dict, field: str | None = None) -> Results:
-    """All tables of a tournament from its outcome table and its manifest entry."""
+    """All tables of a tournament from its outcome table and its manifest entry, the payoff
+    being ``field`` if given (else the manifest's)."""
+    spec = {**spec, "field": field or spec.get("field", "payoff")}
     order = spec["strategies"]
-    pay = role_payoffs(outcomes, spec, field)
+    pay = role_payoffs(outcomes, spec)
     moves = switches(pay, order)
     return Results(
         spec,
@@ -430,7 +432,7 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="root seed (default: fresh, or the resumed one's)")
     p.add_argument("--resume", action="store_true", help="continue the tournament in --out")
     p.add_argument("--ticks", type=int, help="months per run (default: the scenario's)")
-    p.add_argument("-j", "--jobs", type=int, default=batch.default_jobs(), help="parallel workers")
+    batch.add_executor_options(p)
     p.add_argument(
         "-o",
         "--out",
@@ -462,10 +464,12 @@ def _cli(args: argparse.Namespace) -> int:
         resume=args.resume,
         ticks=args.ticks,
         jobs=args.jobs,
+        executor=args.executor,
+        scheduler=args.scheduler,
         plugins=args.plugin,
         progress=sys.stderr.isatty(),
     )
-    print(text(load(out)))
+    print(text(load(out, args.payoff)))  # a resumed tournament may be read with another payoff
     print(f"\nresults: {out}/ (aimarket analyze {out} for the HTML report)")
     if summary.failed:
         print(f"aimarket: {summary.failed} runs failed: see {out}/outcomes/", file=sys.stderr)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from aimarket.cli import main
 from aimarket.model import AIMarket
 from aimarket.scenario import SCENARIO_DIR, ScenarioError, load_scenario
 
@@ -50,6 +51,25 @@ def test_every_shipped_scenario_validates_and_runs(path):
             "labs.L.strategy",
             "unknown strategy",
         ),
+        (
+            MINIMAL.replace('name = "C"', 'name = "C"\nstrategy_params = { bogus = 1 }'),
+            "hyperscalers.C.strategy_params.bogus",
+            "unknown parameter",
+        ),
+        (
+            MINIMAL.replace(
+                'name = "L"', 'name = "L"\nstrategy = "roth-erev"\nstrategy_params.menu = ["nope"]'
+            ),
+            "labs.L.strategy_params.menu",
+            "unknown strategy 'nope'",
+        ),
+        (
+            MINIMAL.replace(
+                'name = "L"', 'name = "L"\nstrategy = "roth-erev"\nstrategy_params.phi = 1.0'
+            ),
+            "labs.L.strategy_params.phi",
+            "0 <= phi < 1",
+        ),
         ('start = "2024-13"\n' + MINIMAL, "start", "pattern"),
         (
             MINIMAL + '[[deals]]\nid = "S"\nkind = "chip_supply"\ninvestor = "C"\ntarget = "L"\n',
@@ -70,13 +90,15 @@ def test_every_shipped_scenario_validates_and_runs(path):
         ),
     ],
 )
-def test_invalid_scenarios_name_file_key_and_reason(tmp_path, text, key, reason):
+def test_invalid_scenarios_name_file_key_and_reason(tmp_path, capsys, text, key, reason):
     path = write(tmp_path, "bad", text)
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     message = str(err.value)
     assert message.startswith(f"{path}: {key}:")
     assert reason in message
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err.strip() == f"aimarket: error: {message}"
 
 
 def test_malformed_toml_and_missing_file(tmp_path):

@@ -17,10 +17,12 @@ from aimarket.strategies import make
 from aimarket.strategies.base import (
     ChipmakerObs,
     DealView,
+    HyperscalerDecision,
     HyperscalerObs,
     LabObs,
     OfferView,
     OpenSourceObs,
+    ParamError,
     PublicInfo,
     RaiseInfo,
 )
@@ -320,8 +322,9 @@ def test_roth_erev_arms_take_parameters_and_reject_bad_menus():
     learner = make("hyperscaler", "roth-erev", {"menu": ["capacity-planner:exclusivity=rofr"]})
     assert learner.arms[0].p["exclusivity"] == "rofr"
     for menu in (["roth-erev"], ["no-such-strategy"], [], ["capacity-planner:oops"]):
-        with pytest.raises((KeyError, ValueError)):
+        with pytest.raises(ParamError) as err:
             make("hyperscaler", "roth-erev", {"menu": menu})
+        assert err.value.key == "menu"
 
 
 # ----------------------------------------------------------------------------- model runs
@@ -417,6 +420,20 @@ def test_a_learning_regulator_is_reproducible_and_learns_during_the_run():
     learner = first.regulators[0].strategy
     assert learner.name == "roth-erev"
     assert not np.allclose(learner.probabilities, 1 / len(learner.arms))
+    events = [
+        e for e in first.events.rows if e["kind"].startswith("learner_") and e["agent"] == "US"
+    ]
+    period, n = learner.p["period_months"], len(learner.arms)
+    draws = sorted({e["tick"] for e in events})
+    assert draws == list(range(0, first.tick, period)), "one draw a period, from month 0"
+    for tick in draws:
+        now = [e for e in events if e["tick"] == tick]
+        probs = {e["cause"]: e["value"] for e in now if e["kind"] == "learner_probability"}
+        (chosen,) = [e for e in now if e["kind"] == "learner_choice"]
+        assert list(probs) == learner.p["menu"] and len(probs) == n
+        assert sum(probs.values()) == pytest.approx(1.0)
+        assert chosen["value"] == probs[chosen["cause"]] > 0
+    assert list(probs.values()) == pytest.approx(learner.probabilities), "last draw: final ones"
 
 
 def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
@@ -438,6 +455,9 @@ def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
             checked.append(obs.name)
             return self.inner.decide(obs, rng)
 
+        def announcements(self):
+            return self.inner.announcements()
+
     for name in ("CloudA", "CloudB", "ChipCo"):
         model.firms[name].strategy = Check(model.firms[name].strategy)
     for _ in range(4):
@@ -447,3 +467,23 @@ def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
     assert chipco.observe().holdings_bn > 0 and model.firms["CloudB"].observe().holdings_bn == 0
     sales = chipco.observe().sales_by_cloud
     assert sum(sales.values()) == pytest.approx(sum(chipco.delivered)) and sum(sales.values()) > 0
+
+
+def test_sponsoring_a_project_that_does_not_exist_moves_no_money(symmetric):
+    model = AIMarket(variant(symmetric, open_source=[{"name": "Open", "cash_bn": 0.5}]), rng=0)
+    cloud = model.firms["CloudA"]
+
+    class Sponsor:
+        """Sponsors the real project and a name that is no project."""
+
+        def decide(self, obs, rng):
+            return HyperscalerDecision(sponsor_bn={"Open": 0.2, "Nobody": 5.0, "LabA": 5.0})
+
+        def announcements(self):
+            return []
+
+    cloud.strategy = Sponsor()
+    model.step()
+    assert model.ledger.balance("Nobody") == 0
+    assert model.firms["Open"].sponsorship == pytest.approx(0.2)
+    assert model.ledger.totals["sponsorship"] == pytest.approx(0.2), "only the project is paid"

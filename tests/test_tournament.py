@@ -120,7 +120,8 @@ def test_paired_statistics_golden_values():
 def test_the_strategy_that_wastes_cash_loses_and_is_unstable(tmp_path, capsys):
     out = tmp_path / "named"
     args = ["tournament", "symmetric", "--role", "CloudA", "--strategies", TWO, "-r", "3"]
-    args += ["--ticks", "6", "--seed", "5", "--jobs", "2", "--plugin", PLUGIN, "--out", str(out)]
+    args += ["--ticks", "6", "--seed", "5", "--executor", "serial", "--plugin", PLUGIN]
+    args += ["--out", str(out)]
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "test-steady" in printed and "stable" in printed
@@ -131,9 +132,13 @@ def test_the_strategy_that_wastes_cash_loses_and_is_unstable(tmp_path, capsys):
     assert stable.to_dict() == {"test-steady": True, "test-wasteful": False}
     manifest = read_manifest(out)
     assert manifest["tournament"]["role"] == "CloudA"
+    assert manifest["sessions"][0]["executor"] == "serial"
     assert manifest["plugins"] == [str(Path(PLUGIN).resolve())]
     assert main([*args, "--resume"]) == 0  # nothing left to run: the same tables
     assert capsys.readouterr().out == printed
+    assert main([*args, "--resume", "--payoff", "value"]) == 0  # the same runs, another payoff
+    by_value = capsys.readouterr().out
+    assert "payoff = value: end-of-run firm value" in by_value and by_value != printed
     report = build_report(out).read_text()
     assert "Tournament" in report and "Ranking and stability" in report
 
@@ -170,6 +175,17 @@ def test_type_role_tests_single_agent_deviations(tmp_path):
         (
             ["--role", "CloudA", "--strategies", "default,test-steady", "--payoff", "regime"],
             "numeric",
+        ),
+        (
+            [
+                "--role",
+                "CloudA",
+                "--strategies",
+                "capacity-planner,roth-erev",
+                "--scheduler",
+                "x:1",
+            ],
+            "--scheduler needs --executor dask",
         ),
     ],
 )

@@ -230,7 +230,9 @@ class HyperscalerDecision:
     price: float | None = None  # new compute price, USD bn per eff-GW-month
     offers: list[OfferTerms] = field(default_factory=list)
     loosen: dict[str, bool] = field(default_factory=dict)  # deal id -> agree to loosen
-    sponsor_bn: dict[str, float] = field(default_factory=dict)  # open project -> USD bn
+    sponsor_bn: dict[str, float] = field(
+        default_factory=dict
+    )  # open project -> USD bn (others: ignored)
 
 
 @dataclass(slots=True)
@@ -303,6 +305,15 @@ def rounds_to_back(
     return chosen
 
 
+class ParamError(ValueError):
+    """A bad strategy parameter; ``key`` names it (scenario errors point at
+    ``strategy_params.<key>``)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 class Strategy:
     """Base class: subclasses set the class attributes and implement ``decide``."""
 
@@ -313,10 +324,15 @@ class Strategy:
     params: ClassVar[dict[str, Param]] = {}
 
     def __init__(self, **params: Any) -> None:
-        unknown = set(params) - set(self.params)
+        unknown = sorted(set(params) - set(self.params))
         if unknown:
-            raise KeyError(f"unknown parameter(s) {sorted(unknown)} for strategy {self.name!r}")
+            raise ParamError(unknown[0], f"unknown parameter for strategy {self.name!r}")
         self.p = {k: params.get(k, spec.default) for k, spec in self.params.items()}
 
     def decide(self, obs: Any, rng: np.random.Generator) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def announcements(self) -> list[tuple[str, str, float]]:
+        """Events about its own choices since the last call, as ``(kind, cause, value)``; the
+        model adds them to the public event record after each month's decisions. None here."""
+        return []

@@ -10,7 +10,9 @@ draws the next arm from its propensities (modified Roth–Erev, Nicolaisen et al
     P(j) = q_j / sum_k q_k
 
 The payoff ``x`` is the change in the agent's value over the period (``agent_value``), rescaled
-to [0, 1] by the lowest and highest payoffs it has seen.
+to [0, 1] by the lowest and highest payoffs it has seen. At every draw it announces the arm drawn
+(event ``learner_choice``: cause the menu entry, value its probability) and every arm's choice
+probability (events ``learner_probability``), so batches show what the learners converge to.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from aimarket.strategies.base import (
     LabObs,
     OpenSourceObs,
     Param,
+    ParamError,
     RegulatorObs,
     Strategy,
 )
@@ -88,19 +91,26 @@ class RothErev(Strategy):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         p = self.p
-        if not p["menu"]:
-            raise ValueError(f"strategy {self.name!r}: menu needs at least one strategy")
-        if not (0 <= p["phi"] < 1 and 0 <= p["epsilon"] <= 1 and p["period_months"] >= 1):
-            raise ValueError(f"strategy {self.name!r}: need 0<=phi<1, 0<=epsilon<=1, period>=1")
-        if p["initial_propensity"] <= 0:
-            raise ValueError(f"strategy {self.name!r}: initial_propensity must be > 0")
-        self.arms = [parse_arm(self.agent_type, entry) for entry in p["menu"]]
+        for key, ok, need in (
+            ("menu", bool(p["menu"]), "at least one strategy"),
+            ("phi", 0 <= p["phi"] < 1, "0 <= phi < 1"),
+            ("epsilon", 0 <= p["epsilon"] <= 1, "0 <= epsilon <= 1"),
+            ("period_months", p["period_months"] >= 1, "at least 1"),
+            ("initial_propensity", p["initial_propensity"] > 0, "above 0"),
+        ):
+            if not ok:
+                raise ParamError(key, f"strategy {self.name!r}: {key} needs {need}")
+        try:
+            self.arms = [parse_arm(self.agent_type, entry) for entry in p["menu"]]
+        except (KeyError, ValueError) as err:
+            raise ParamError("menu", f"strategy {self.name!r}: {err.args[0]}") from None
         self.propensity = np.full(len(self.arms), float(p["initial_propensity"]))
         self.arm: int | None = None
         self.months = 0
         self.start_value = 0.0
         self.concentration_loss = 0.0  # regulators: minus the summed mean bloc HHI / 10,000
         self.seen = (np.inf, -np.inf)  # lowest and highest payoff so far
+        self.pending: list[tuple[str, str, float]] = []  # announcements not yet collected
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -128,10 +138,21 @@ class RothErev(Strategy):
         if self.arm is None or self.months >= self.p["period_months"]:
             if self.arm is not None:
                 self.reinforce(value - self.start_value)
-            self.arm = int(rng.choice(len(self.arms), p=self.probabilities))
+            probabilities = self.probabilities
+            self.arm = int(rng.choice(len(self.arms), p=probabilities))
             self.start_value, self.months = value, 0
+            menu = self.p["menu"]
+            self.pending.append(("learner_choice", menu[self.arm], float(probabilities[self.arm])))
+            self.pending += [
+                ("learner_probability", m, float(q))
+                for m, q in zip(menu, probabilities, strict=True)
+            ]
         self.months += 1
         return self.arms[self.arm].decide(obs, rng)
+
+    def announcements(self) -> list[tuple[str, str, float]]:
+        done, self.pending = self.pending, []
+        return done
 
 
 def register_learners() -> None:

@@ -13,12 +13,13 @@ from aimarket.strategies.base import HyperscalerDecision, Param, Strategy
 class Steady(Strategy):
     name = "test-steady"
     agent_type = "hyperscaler"
-    description = "builds a fixed 0.02 GW of shells a month, keeps its price"
+    description = "builds 0.02 GW of shells a month as cash allows, keeps its price"
     classifier = {"uses": ["own price"], "stochastic": False, "adaptive": False}
     params = {"rd_bn": Param(0.0, "USD bn/month", "in-house chip R&D spend")}
 
     def decide(self, obs, rng):
-        return HyperscalerDecision(build_gw=0.02, price=obs.price, rd_bn=self.p["rd_bn"])
+        build_gw = min(0.02, max(obs.cash_bn - self.p["rd_bn"], 0.0) / obs.build_cost_per_gw)
+        return HyperscalerDecision(build_gw=build_gw, price=obs.price, rd_bn=self.p["rd_bn"])
 
 
 @register
