@@ -193,6 +193,19 @@ def test_capacity_seeker_refuses_a_clause_from_a_cloud_too_small_to_serve_it():
     assert d.accept == ["O2"]
 
 
+@pytest.mark.parametrize("name", ["balanced", "multi-homer", "capacity-seeker"])
+def test_a_lab_never_accepts_two_offers_whose_clauses_conflict(name):
+    """Offers of one month are weighed against each other, not only against deals in force."""
+    big = offer("O1", investor="C1", amount_bn=3.0, exclusivity=Exclusivity.EXCLUSIVE)
+    rival = offer("O2", investor="C2", amount_bn=2.0, exclusivity=Exclusivity.ROFR)
+    plain = offer("O3", investor="C3", amount_bn=1.0)
+    obs = lab_obs(cash_bn=0.5, offers=(big, rival, plain))
+    accepted = decide("lab", name, obs).accept
+    assert accepted and not {"O1", "O2"} <= set(accepted)
+    if "O1" in accepted:  # exclusive with C1: money from any other cloud would break it
+        assert accepted == ["O1"]
+
+
 def test_independence_maximiser_refuses_a_controlling_offer():
     control = offer("O1", amount_bn=10.0, stake=0.33, stake_after=0.33)
     small = offer("O2", investor="C1", amount_bn=1.0, stake=0.05, stake_after=0.05)

@@ -16,8 +16,9 @@ from aimarket.strategies.base import DealView, LabDecision, LabObs, OfferView, P
 CLAUSE_WEIGHT = {Exclusivity.NONE: 0.0, Exclusivity.ROFR: 0.3, Exclusivity.EXCLUSIVE: 1.0}
 
 
-def conflicts(deal: DealView, offer: OfferView) -> bool:
-    """Accepting ``offer`` from another investor breaks ``deal``'s clause (either one exclusive)."""
+def conflicts(deal: DealView | OfferView, offer: OfferView) -> bool:
+    """Accepting ``offer`` from another investor breaks the clause of ``deal`` (a deal in force or
+    an offer accepted first): ``deal`` has a clause and either one is exclusive."""
     return (
         deal.investor != offer.investor
         and deal.exclusivity is not Exclusivity.NONE
@@ -105,14 +106,15 @@ class Balanced(Strategy):
 
     def _accept(self, obs: LabObs, raise_bn: float) -> list[str]:
         scored = sorted(((self.value(obs, o), o) for o in obs.offers), key=lambda x: -x[0])
-        accepted, total = [], 0.0
+        accepted: list[OfferView] = []
+        total = 0.0
         want = max(raise_bn, obs.staff_cost_bn * 12) * 1.5
         for value, offer in scored:
-            if value <= 0 or total >= want:
+            if value <= 0 or total >= want or any(conflicts(a, offer) for a in accepted):
                 continue
-            accepted.append(offer.id)
+            accepted.append(offer)
             total += offer.amount_bn
-        return accepted
+        return [o.id for o in accepted]
 
     def _exclusivity(self, obs: LabObs, accepted: list[str]) -> tuple[list[str], dict[str, str]]:
         """Request loosening when short of compute; break if refused, or if an accepted offer
