@@ -44,6 +44,14 @@ def bloc_map(firms: Iterable[str], ties: Iterable[tuple[str, str]]) -> dict[str,
     return out
 
 
+def join_blocs(bloc_of: Mapping[str, str], a: str, b: str) -> dict[str, str]:
+    """``bloc_of`` after a new tie between firms ``a`` and ``b`` (their blocs merge)."""
+    la, lb = bloc_of.get(a, a), bloc_of.get(b, b)
+    label = min(la, lb)
+    merged = {f: (label if lab in (la, lb) else lab) for f, lab in bloc_of.items()}
+    return merged | {a: label, b: label}
+
+
 def bloc_shares(
     shares: Mapping[str, float],
     bloc_of: Mapping[str, str],

@@ -34,6 +34,7 @@ from aimarket.metrics import (
     bloc_shares,
     firm_fields,
     hhi,
+    join_blocs,
     normalise,
     outcome_record,
 )
@@ -437,7 +438,7 @@ class AIMarket(mesa.Model):
         self._breakdown(deal, Cause.REGULATOR_REMEDY)
 
     # ----------------------------------------------------------------- blocs and cases
-    def _ties(self, extra: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    def _ties(self) -> list[tuple[str, str]]:
         threshold = self.spec.market.control_stake
         ties = [
             (owner, lab.name)
@@ -451,7 +452,13 @@ class AIMarket(mesa.Model):
             for d in self.live.values()
             if d.restricts and d.terms.exclusivity.value in clauses
         ]
-        return ties + list(extra)
+        return ties
+
+    def _update_blocs(self) -> None:
+        """Blocs from the ties in force and their HHI per layer, fixed until the next update
+        (start of the month, and the metrics at its end)."""
+        self._bloc_of = bloc_map(self.firms, self._ties())
+        self._bloc_hhi_now = self._bloc_hhi(self._bloc_of)
 
     def _blocs(self, layer: str, bloc_of: dict[str, str]) -> dict[str, float]:
         """Shares of ``layer`` by bloc (a fringe split into its firms)."""
@@ -461,19 +468,15 @@ class AIMarket(mesa.Model):
         return {layer: hhi(self._blocs(layer, bloc_of).values()) for layer in LAYERS}
 
     def current_bloc_hhi(self) -> dict[str, float]:
-        return {
-            k: v for k, v in self._bloc_hhi(self._bloc_of).items() if k in self.spec.monopoly.layers
-        }
+        return {k: v for k, v in self._bloc_hhi_now.items() if k in self.spec.monopoly.layers}
 
     def case_facts(self, deal: Deal, regulator: Regulator) -> CaseFacts:
         stake = self._stake_after(deal)
         by_control = stake >= self.spec.market.control_stake
         by_clause = deal.terms.exclusivity.value in self.spec.market.bloc_ties
-        pre = self._bloc_hhi(self._bloc_of)
-        post_map = bloc_map(
-            self.firms,
-            self._ties([(deal.investor, deal.target)] if by_control or by_clause else []),
-        )
+        pre = dict(self._bloc_hhi_now)
+        tie = by_control or by_clause
+        post_map = join_blocs(self._bloc_of, deal.investor, deal.target) if tie else self._bloc_of
         post = self._bloc_hhi(post_map)
         label = post_map[deal.investor]
         combined = {layer: self._blocs(layer, post_map).get(label, 0.0) for layer in LAYERS}
@@ -506,7 +509,7 @@ class AIMarket(mesa.Model):
         for deal in list(self.live.values()):
             if deal.active and deal.end_tick is not None and deal.end_tick <= t:
                 self.end_deal(deal, Status.EXPIRED, Cause.EXPIRY)
-        self._bloc_of = bloc_map(self.firms, self._ties())
+        self._update_blocs()
         self.public = self._public_info()
         concentration = self.current_bloc_hhi() if self.rows else {}
         for regulator in self.regulators:
@@ -986,12 +989,12 @@ class AIMarket(mesa.Model):
             else {},
             "chips": normalise(chips),
         }
-        self._bloc_of = bloc_map(self.firms, self._ties())
+        self._update_blocs()
         row: dict[str, Any] = {"tick": self.tick, "date": self.date_of(self.tick)}
         for layer in LAYERS:
             blocs = self._blocs(layer, self._bloc_of)
             row[f"hhi_{layer}"] = hhi(self._blocs(layer, {}).values())
-            row[f"bloc_hhi_{layer}"] = hhi(blocs.values())
+            row[f"bloc_hhi_{layer}"] = self._bloc_hhi_now[layer]
             row[f"top_bloc_share_{layer}"] = float(max(blocs.values(), default=0.0))
         flows = self.ledger.flows
         cloud_revenue = flows["compute"] + flows["compute_credit"]

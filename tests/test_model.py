@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aimarket.metrics import bloc_shares, hhi
+from aimarket.metrics import bloc_map, bloc_shares, hhi, join_blocs
 from aimarket.model import AIMarket
 from aimarket.scenario import load_scenario
 from aimarket.simulation import simulate
@@ -254,3 +254,13 @@ def test_a_lab_that_enters_later_is_out_of_every_market_until_its_month(symmetri
         assert all(late.name not in h.shortfall_by_lab for h in model.hyperscalers)
     model.step()  # 2024-07
     assert late in model.labs and late.usage_share > 0 and late.cash != cash
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ties=st.lists(st.tuples(st.sampled_from("ABCDEFG"), st.sampled_from("ABCDEFG")), max_size=8),
+    new=st.tuples(st.sampled_from("ABCDEFG"), st.sampled_from("ABCDEFG")),
+)
+def test_joining_two_blocs_equals_rebuilding_the_bloc_graph(ties, new):
+    firms = list("ABCDEFG")
+    assert join_blocs(bloc_map(firms, ties), *new) == bloc_map(firms, [*ties, new])
