@@ -130,6 +130,15 @@ OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
     },
     "exclusive_deals": ("int64", "[count] deals whose exclusive or ROFR clause was ever in force"),
     "exclusivity_breakdowns": ("int64", "[count] exclusivity breakdowns (see docs/ODD.md)"),
+    "exclusive_arrangements": (
+        "int64",
+        "[count] cloud–lab pairs with an exclusive or ROFR clause ever in force (follow-on deals"
+        " of a pair are one arrangement)",
+    ),
+    "arrangement_breakdowns": (
+        "int64",
+        "[count] of those arrangements with at least one breakdown",
+    ),
     "first_breakdown_tick": ("Int64", "[month] first breakdown; null = none by the horizon"),
     "first_breakdown_cause": ("string", "[-] cause of the first breakdown; null = none"),
     "monopoly_like": ("bool", "[-] a watched layer had a dominant bloc for the sustain window"),
@@ -218,6 +227,16 @@ def outcome_record(
     breakdowns = [e for e in events if e["kind"] == "breakdown"]
     out["exclusive_deals"] = exclusive_deals
     out["exclusivity_breakdowns"] = len(breakdowns)
+    out["exclusive_arrangements"] = len(
+        {
+            frozenset((e["agent"], e["counterparty"]))
+            for e in events
+            if e["kind"] == "clause_in_force"
+        }
+    )
+    out["arrangement_breakdowns"] = len(
+        {frozenset((e["agent"], e["counterparty"])) for e in breakdowns}
+    )
     out["first_breakdown_tick"] = breakdowns[0]["tick"] if breakdowns else None
     out["first_breakdown_cause"] = breakdowns[0]["cause"] if breakdowns else None
     onsets = {}

@@ -111,6 +111,7 @@ def summary_lines(result: RunResult) -> list[str]:
         f"HHI final  cloud {o['hhi_cloud_final']:7.0f}  models {o['hhi_models_final']:7.0f}  chips {o['hhi_chips_final']:7.0f}",
         f"bloc HHI   cloud {o['bloc_hhi_cloud_final']:7.0f}  models {o['bloc_hhi_models_final']:7.0f}  chips {o['bloc_hhi_chips_final']:7.0f}",
         f"exclusivity breakdowns: {o['exclusivity_breakdowns']} of {o['exclusive_deals']} clauses"
+        f" ({o['arrangement_breakdowns']} of {o['exclusive_arrangements']} cloud-lab arrangements)"
         + (f", first in month {first} ({o['first_breakdown_cause']})" if first is not None else ""),
         f"circular revenue share: {o['circular_revenue_share']:.1%}   open-weight share: {o['open_share_final']:.1%}",
         f"regulators: {o['regulator_reviews']} reviews, {o['regulator_blocks']} blocks, {o['regulator_remedies']} remedies",

@@ -146,6 +146,27 @@ def test_capacity_shortfall_breaks_exclusivity_mechanistically(symmetric):
     assert result.outcome["first_breakdown_tick"] == breakdowns[0]["tick"]
 
 
+def test_a_follow_on_clause_is_part_of_the_same_arrangement(symmetric):
+    """Two contracts of one cloud-lab pair, each loosened twice (exclusive -> ROFR -> none):
+    four breakdowns of one arrangement."""
+    deals = [
+        {"id": i, "investor": "CloudA", "target": "LabA", "exclusivity": "exclusive"}
+        | {"duration_months": 120, "exit_penalty_bn": 0.1}
+        for i in ("X", "Y")
+    ]
+    tight = variant(symmetric, deals=deals).with_overrides(
+        {
+            "hyperscalers.CloudA.capacity_gw": 0.15,
+            "hyperscalers.CloudA.cash_bn": 0.0,
+            "hyperscalers.CloudA.other_income_bn_per_month": 0.0,
+            "hyperscalers.CloudA.pipeline_gw": 0.0,
+        }
+    )
+    o = simulate(tight, 4, ticks=48).outcome
+    assert o["exclusive_arrangements"] == 1 and o["arrangement_breakdowns"] == 1
+    assert o["exclusivity_breakdowns"] == 4
+
+
 def test_chip_supply_contract_is_paid_at_its_committed_price(symmetric):
     deal = {
         "id": "S",

@@ -20,6 +20,8 @@ OUTCOME_LABELS: dict[str, str] = {
     "first_breakdown_tick": "first exclusivity breakdown (tick)",
     "exclusive_deals": "exclusive deals (count)",
     "exclusivity_breakdowns": "exclusivity breakdowns (count)",
+    "exclusive_arrangements": "exclusive cloud-lab arrangements (count)",
+    "arrangement_breakdowns": "arrangement breakdowns (count)",
     "monopoly_onset_tick": "monopoly-like onset (tick)",
     "regulator_reviews": "regulator reviews (count)",
     "regulator_blocks": "regulator blocks (count)",
