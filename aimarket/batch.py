@@ -91,17 +91,17 @@ def plan_design(
 ) -> Design:
     """The design of a batch, checked against `scenario` (unknown keys, bad values: `UserError`).
 
-    Grid values come from the scenario's `[sweep]` table updated by `sweeps`; `ranges` are sampled
-    with `kind` ("lhs", "sobol" or "morris": `samples` points, base samples or trajectories) and
-    crossed with the grid.
+    Grid values come from `sweeps`, or from the scenario's default `[sweep]` table when neither
+    `sweeps` nor `ranges` is given (an explicit design replaces the default, it does not add to
+    it); `ranges` are sampled with `kind` ("lhs", "sobol" or "morris": `samples` points, base
+    samples or trajectories) and crossed with the grid.
     """
     ranges = dict(ranges or {})
     both = set(ranges) & set(sweeps or {})
     if both:
         raise UserError(f"{sorted(both)[0]}: given both as --sweep and as --range")
-    values = {
-        k: list(v) for k, v in {**scenario.sweep, **(sweeps or {})}.items() if k not in ranges
-    }
+    explicit = bool(sweeps) or bool(ranges)
+    values = {k: list(v) for k, v in ((sweeps or {}) if explicit else scenario.sweep).items()}
     for key, vals in {**values, **ranges}.items():
         scenario.check_key(key)
         for value in vals:

@@ -210,7 +210,10 @@ def test_scenario_sweep_table_is_the_default_grid():
 
     scenario = FakeScenario(SCENARIO.data, sweep={"a": [1.0, 2.0], "c": [1, 2, 3]})
     assert len(batch.plan_design(scenario)) == 6
-    assert len(batch.plan_design(scenario, sweeps={"c": [7]})) == 2
+    only_c = batch.plan_design(scenario, sweeps={"c": [7, 8]})  # an explicit sweep replaces it
+    assert (len(only_c), only_c.keys) == (2, ["c"])
+    sampled = batch.plan_design(scenario, ranges={"a": (0.0, 1.0)}, samples=3)
+    assert (len(sampled), sampled.keys) == (3, ["a"])
 
 
 def _assert_same_store(expected: Path, actual: Path) -> None:
