@@ -104,7 +104,10 @@ def test_calibrated_values_match_the_documented_table():
             assert float(actual) == pytest.approx(float(text)), (name, key)
 
 
+@pytest.mark.skipif(not DEALS_CSV.exists(), reason="reference tables are not beside the repo")
 def test_the_calibration_tables_are_generated_from_the_scenario_files():
+    """Needs the reference tables (confidence labels come from their rows); the values
+    themselves are checked against the scenarios everywhere by the test above."""
     spec = importlib.util.spec_from_file_location("gen_calibration", GEN_CALIBRATION)
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
