@@ -394,9 +394,12 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         return data
     if not isinstance(parent_name, str):
         raise ScenarioError(f"{path}: extends: must be a scenario name")
-    parent_path = path.parent / f"{parent_name}.toml"
+    beside, shipped = path.parent / f"{parent_name}.toml", SCENARIO_DIR / f"{parent_name}.toml"
+    parent_path = beside if beside.is_file() else shipped
     if not parent_path.is_file():
-        raise ScenarioError(f"{path}: extends: no scenario {parent_name!r} beside this file")
+        raise ScenarioError(
+            f"{path}: extends: no scenario {parent_name!r} beside this file or in {SCENARIO_DIR}"
+        )
     merged = _merge(_read(parent_path, (*seen, path)), data)
     for key in ("description", "question", "sweep"):  # not inherited: they describe the child
         if key in data:

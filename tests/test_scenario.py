@@ -121,6 +121,17 @@ def test_extends_inherits_and_child_overrides_show(tmp_path):
     assert scenario.data["labs"][0]["cash_bn"] == 99.0
 
 
+def test_a_users_scenario_elsewhere_extends_a_shipped_one(tmp_path):
+    own = write(
+        tmp_path, "mine", 'extends = "baseline"\nname = "mine"\n[market]\nusage_units = 0.5\n'
+    )
+    scenario = load_scenario(own)
+    assert scenario.data["market"]["usage_units"] == 0.5
+    assert {h["name"] for h in scenario.data["hyperscalers"]} >= {"AWS", "Microsoft"}
+    with pytest.raises(ScenarioError, match="extends: no scenario 'nope'"):
+        load_scenario(write(tmp_path, "orphan", 'extends = "nope"\nname = "orphan"\n'))
+
+
 def test_amazon_openai_extends_baseline_with_the_offer():
     scenario = load_scenario("amazon-openai")
     base = load_scenario("baseline")
