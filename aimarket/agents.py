@@ -32,6 +32,7 @@ class Firm(mesa.Agent):
 
     def __init__(self, model: AIMarket, spec: Any) -> None:
         super().__init__(model)
+        self.luck: np.random.Generator = model.rng.spawn(1)[0]  # own exogenous luck stream
         self.name: str = spec.name
         self.strategy: Strategy = strategies.make(
             self.agent_type, spec.strategy, dict(spec.strategy_params)
@@ -132,7 +133,7 @@ class Hyperscaler(Firm):
         if cost <= 0:
             return
         self.model.ledger.transfer(self.name, "suppliers", cost, "capex_shell")
-        delay = self.model.rng.poisson(self.model.spec.technology.construction_delay_months)
+        delay = self.luck.poisson(self.model.spec.technology.construction_delay_months)
         ready = self.model.tick + self.spec.build_lead_months + int(delay)
         self.pipeline.append((ready, cost / self.spec.shell_cost_bn_per_gw))
 
@@ -266,7 +267,7 @@ class Lab(Firm):
         """Add algorithm-adjusted training compute, times research luck, to the capability stock;
         old models decay."""
         tech = self.model.spec.technology
-        luck = self.model.rng.lognormal(-0.5 * tech.research_noise**2, tech.research_noise)
+        luck = self.luck.lognormal(-0.5 * tech.research_noise**2, tech.research_noise)
         self.training_gw = eff_gw
         self.stock = (
             self.stock * (1 - tech.capability_decay_per_month)

@@ -73,6 +73,12 @@ class AIMarket(mesa.Model):
         detail: bool = False,
     ) -> None:
         super().__init__(rng=rng)
+        # Exogenous luck has its own streams, spawned from the seeded generator: the market's
+        # demand shocks here, each firm's construction delays and research outcomes in
+        # ``Firm.luck``. Strategies draw from ``self.rng``. So what agents decide never shifts
+        # the exogenous shocks, and runs of one seed under different strategies or policies
+        # face the same demand path (common random numbers for paired comparisons).
+        self.market_luck = self.rng.spawn(1)[0]
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, overrides)
         elif overrides:
@@ -556,7 +562,7 @@ class AIMarket(mesa.Model):
         tech, market = self.spec.technology, self.spec.market
         self.algorithmic_multiplier *= 2 ** (1 / tech.algorithmic_halving_months)
         self.inference_multiplier *= tech.inference_efficiency_growth_per_year ** (1 / 12)
-        shock = self.rng.lognormal(-0.5 * market.demand_noise**2, market.demand_noise)
+        shock = self.market_luck.lognormal(-0.5 * market.demand_noise**2, market.demand_noise)
         self.usage_units *= market.demand_growth_per_year ** (1 / 12) * shock
         self.enterprise_demand *= market.enterprise_growth_per_year ** (1 / 12)
         self.outside_capital *= market.outside_capital_growth_per_year ** (1 / 12)
