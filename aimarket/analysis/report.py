@@ -119,7 +119,9 @@ def overview(ctx: Context) -> Section:
         sec.notes.append(
             f"{facts['design points']} design points are shown together in the per-setting "
             f"sections (the phase diagram still splits them); split them with "
-            f"`aimarket analyze {run.path} --by KEY` (KEY one of: {', '.join(ctx.keys)})"
+            f"`aimarket analyze {run.path} --by KEY` (KEY one of: {', '.join(ctx.keys)}). "
+            "Settings share their replications' seeds (common random numbers), so intervals "
+            "pooled over settings treat correlated runs as independent and are too narrow."
         )
     return sec
 
