@@ -24,19 +24,13 @@ def credit_account(holder: str, issuer: str) -> str:
     return f"{CREDIT_PREFIX}{holder}@{issuer}"
 
 
-def owner(account: str) -> str:
-    """Who owns ``account``: the holder of a credit account, else the account itself."""
-    if account.startswith(CREDIT_PREFIX):
-        return account.removeprefix(CREDIT_PREFIX).split("@")[0]
-    return account
-
-
 class Ledger:
     """Balances (USD bn) and, when ``record`` is set, every transfer as a row."""
 
     def __init__(self, record: bool = False) -> None:
         self._balance: dict[str, float] = defaultdict(float)
         self._issuers: dict[str, list[str]] = defaultdict(list)  # credit holder -> issuers
+        self._holder: dict[str, str] = {}  # credit account -> its holder (others own themselves)
         self.record = record
         self.rows: list[tuple[int, str, str, float, str]] = []
         self.tick = 0
@@ -71,11 +65,12 @@ class Ledger:
         if target not in self._balance and target.startswith(CREDIT_PREFIX):
             holder, issuer = target.removeprefix(CREDIT_PREFIX).split("@")
             self._issuers[holder].append(issuer)
+            self._holder[target] = holder
         self._balance[source] -= amount
         self._balance[target] += amount
         self.flows[kind] += amount
         self.totals[kind] += amount
-        payer, payee = owner(source), owner(target)
+        payer, payee = self.owner(source), self.owner(target)
         if payer != payee:
             self.net[(payer, kind)] -= amount
             self.net[(payee, kind)] += amount
@@ -102,6 +97,10 @@ class Ledger:
     def spendable(self, payer: str, payee: str) -> float:
         """Cash plus credits on ``payee`` that ``payer`` can spend with ``payee`` (USD bn)."""
         return max(self.balance(payer), 0.0) + max(self.balance(credit_account(payer, payee)), 0.0)
+
+    def owner(self, account: str) -> str:
+        """Who owns ``account``: the holder of a credit account, else the account itself."""
+        return self._holder.get(account, account)
 
     def net_of(self, name: str, exclude: Collection[str] = ()) -> float:
         """USD bn ``name`` received minus paid over the run (cash and credits), except ``exclude``

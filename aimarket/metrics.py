@@ -183,18 +183,14 @@ FIRM_FIELDS: dict[str, tuple[str, str]] = {
 
 
 def firm_fields(
-    profit: Mapping[str, float],
-    cash: Mapping[str, float],
-    stakes: Mapping[str, Mapping[str, float]],
-    valuation: Mapping[str, float],
+    profit: Mapping[str, float], cash: Mapping[str, float], held: Mapping[str, float]
 ) -> dict[str, float]:
     """``payoff.<firm>`` and ``value.<firm>`` (USD bn) from each firm's profit, cash plus credits,
-    and stakes (firm -> lab -> fraction) at the labs' valuations."""
+    and stakes in labs held at the labs' valuations."""
     out = {}
     for firm in profit:
-        held = sum(share * valuation[lab] for lab, share in stakes.get(firm, {}).items())
         out[f"payoff.{firm}"] = float(profit[firm])
-        out[f"value.{firm}"] = float(cash[firm] + held)
+        out[f"value.{firm}"] = float(cash[firm] + held.get(firm, 0.0))
     return out
 
 

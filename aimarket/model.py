@@ -101,7 +101,9 @@ class AIMarket(mesa.Model):
             a.name: a
             for a in (*self.hyperscalers, *self.all_labs, *self.chipmakers, *self.projects)
         }
-        self.fringe = {s.name: s.firms for s in (*self.spec.hyperscalers, *self.spec.chipmakers)}
+        self.fringe = {
+            s.name: s.firms for s in (*self.spec.hyperscalers, *self.spec.chipmakers) if s.firms > 1
+        }
         self.deals: dict[str, Deal] = {}  # every deal ever created, by id
         self.live: dict[str, Deal] = {}  # proposed, under review or active, in creation order
         self._live_by_agent: dict[str, dict[str, Deal]] = defaultdict(dict)
@@ -193,7 +195,7 @@ class AIMarket(mesa.Model):
         valuations, and the labs (in scenario order) it holds a stake in."""
         held: dict[str, float] = defaultdict(float)
         backed: dict[str, list[str]] = defaultdict(list)
-        for lab in self.labs:
+        for lab in self.all_labs:  # labs yet to enter too: their cap tables are as set at the start
             value = self.valuation_of(lab)
             for holder, stake in lab.cap_table.items():
                 held[holder] += stake * value
@@ -1066,16 +1068,12 @@ class AIMarket(mesa.Model):
             restricted,
         )
         ledger = self.ledger
-        stakes: dict[str, dict[str, float]] = defaultdict(dict)
-        for lab in self.all_labs:
-            for holder, share in lab.cap_table.items():
-                stakes[holder][lab.name] = share
+        held, _ = self._stakes()
         return record | firm_fields(
             {name: ledger.net_of(name, exclude=FINANCING) for name in self.firms},
             {
                 name: ledger.balance(name) + sum(ledger.credits_of(name).values())
                 for name in self.firms
             },
-            stakes,
-            {lab.name: self.valuation_of(lab) for lab in self.all_labs},
+            held,
         )

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aimarket.ledger import owner
 from aimarket.metrics import FINANCING
 from aimarket.model import AIMarket
 from aimarket.scenario import load_scenario
@@ -21,6 +20,7 @@ def test_payoff_plus_financing_is_the_change_in_cash_and_credits(seed, name):
         model.step()
     outcome = model.outcome()
     financing = dict.fromkeys(model.firms, 0.0)
+    owner = model.ledger.owner
     for _, source, target, amount, kind in model.ledger.rows:
         if kind in FINANCING and owner(source) != owner(target):
             financing[owner(source)] = financing.get(owner(source), 0.0) - amount
