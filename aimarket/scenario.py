@@ -443,14 +443,20 @@ def _set_key(data: dict, key: str, value: Any, origin: str) -> None:
             raise ScenarioError(f"{origin}: {key}: {'.'.join(parts[:i])} is not a table")
 
 
-def _get_key(data: dict, key: str) -> Any:
-    """The value at dotted ``key`` (list elements by name or id), None if absent."""
+def value_at(data: dict, key: str) -> Any:
+    """The value at dotted ``key`` of scenario data (list elements by name or id), None if
+    absent."""
     node: Any = data
     for part in key.split("."):
         if isinstance(node, list):
-            node = next((x for x in node if part in (x.get("name"), x.get("id"))), None)
+            named = (
+                x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))
+            )
+            node = next(named, None)
         elif isinstance(node, dict):
             node = node.get(part)
+        else:
+            node = None
         if node is None:
             return None
     return node
@@ -463,7 +469,7 @@ def _strategy_at(data: dict, key: str) -> str | None:
         return None
     from aimarket.strategies import DEFAULTS
 
-    name = _get_key(data, key)
+    name = value_at(data, key)
     return DEFAULTS[AGENT_GROUPS[group]] if name == "default" else name
 
 
@@ -568,21 +574,7 @@ class Scenario:
 
     def check_key(self, key: str) -> None:
         """Raise ``ScenarioError`` unless ``key`` names an existing scalar or list setting."""
-        node: Any = self.data
-        for part in key.split("."):
-            if isinstance(node, list):
-                match = [
-                    x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))
-                ]
-                node = match[0] if match else None
-            elif isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, dict) and isinstance(node.get("strategy_params"), dict):
-                node = None
-            else:
-                node = None
-            if node is None:
-                break
+        node = value_at(self.data, key)
         parent_is_params = ".strategy_params." in f".{key}"
         if node is None and not parent_is_params:
             raise ScenarioError(f"{self.origin}: {key}: unknown key")

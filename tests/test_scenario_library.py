@@ -13,7 +13,7 @@ import pytest
 
 from aimarket.batch import plan_design
 from aimarket.model import AIMarket
-from aimarket.scenario import SCENARIO_DIR, load_scenario
+from aimarket.scenario import SCENARIO_DIR, load_scenario, value_at
 from aimarket.simulation import simulate
 
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
@@ -35,17 +35,6 @@ HISTORY_DEALS = {  # deals.csv id -> month it enters history-2019 (year-precisio
 @cache
 def scenario(name: str):
     return load_scenario(name)
-
-
-def value_at(data: dict, key: str) -> object:
-    """The value of a dotted key in resolved scenario data (list elements by name or id)."""
-    node: object = data
-    for part in key.split("."):
-        if isinstance(node, list):
-            node = next(x for x in node if part in (x.get("name"), x.get("id")))
-        else:
-            node = node[part]  # type: ignore[index]
-    return node
 
 
 def test_the_library_holds_the_scenarios_users_start_from():
