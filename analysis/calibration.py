@@ -17,7 +17,6 @@ the 5-95 % interval.
 from __future__ import annotations
 
 import argparse
-import re
 import textwrap
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from aimarket.analysis import load_run
 from aimarket.analysis.sensitivity import sensitivity
 from aimarket.batch import run_batch
 from aimarket.designs import single
+from aimarket.generated import replace_block
 from aimarket.model import AIMarket
 from aimarket.scenario import Scenario, load_scenario
 from aimarket.store import read_events, read_outcomes, read_timeseries
@@ -331,12 +331,7 @@ def markdown_projection(table: pd.DataFrame) -> str:
 
 def write_block(name: str, body: str, path: Path = DOCS / "calibration.md") -> None:
     """Replace the text between ``<!-- name:begin -->`` and ``<!-- name:end -->`` in ``path``."""
-    text = path.read_text(encoding="utf-8")
-    block = re.compile(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)", re.S)
-    new, count = block.subn(lambda m: m.group(1) + body + "\n" + m.group(2), text)
-    if count != 1:
-        raise ValueError(f"{path} needs one {name}:begin/end marker pair")
-    path.write_text(new, encoding="utf-8")
+    path.write_text(replace_block(path.read_text(encoding="utf-8"), name, body), encoding="utf-8")
 
 
 def _fmt(table: pd.DataFrame) -> str:

@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from aimarket import scenario as s
+from aimarket.generated import replace_block
 from aimarket.strategies import make
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,6 @@ IDENTITY = {"name", "id", "description", "question", "start", "ticks", "extends"
 IDENTITY |= {"kind", "investor", "target", "strategy"}
 CITATION = re.compile(r"\b(deals|regulation|scale|shares)\.csv:? ([^\s,;()]+)")
 UNIT = re.compile(r"^\[([^\]]*)\]")
-BLOCK = re.compile(r"(<!-- calibration:begin -->\n).*?(<!-- calibration:end -->)", re.S)
 HEADER = "| scenario | parameter | value | unit | source | confidence | assumed |\n" + "|---|" * 7
 
 
@@ -162,10 +162,7 @@ def tables() -> str:
 
 def with_tables(text: str) -> str:
     """``text`` (docs/calibration.md) with the generated block replaced by the current tables."""
-    new, count = BLOCK.subn(lambda m: m.group(1) + tables() + m.group(2), text)
-    if count != 1:
-        raise ValueError("docs/calibration.md needs one calibration:begin/end marker pair")
-    return new
+    return replace_block(text, "calibration", tables().removesuffix("\n"))
 
 
 def main() -> None:

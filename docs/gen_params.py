@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from aimarket import scenario as s
+from aimarket.generated import replace_block
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("", s.ScenarioSpec),
@@ -96,7 +97,6 @@ def strategy_tables() -> list[str]:
 
 
 ODD = Path(__file__).with_name("ODD.md")
-BLOCK = re.compile(r"(<!-- params:begin -->\n).*?(\n<!-- params:end -->)", re.S)
 
 
 def tables() -> str:
@@ -110,7 +110,7 @@ def tables() -> str:
 
 def with_tables(text: str) -> str:
     """``text`` (docs/ODD.md) with the generated block replaced by the current tables."""
-    return BLOCK.sub(lambda m: m.group(1) + tables() + m.group(2), text)
+    return replace_block(text, "params", tables())
 
 
 def main() -> None:
