@@ -174,10 +174,10 @@ def run(
 # --- analysis over the outcome table ----------------------------------------------------------
 
 
-def role_payoffs(outcomes: pd.DataFrame, spec: dict, field: str | None = None) -> pd.DataFrame:
-    """One row per run and role agent: design_point, replication, agent, payoff (NaN for failed
-    runs), and the point's profile, deviator and to."""
-    field = field or spec.get("field", "payoff")
+def role_payoffs(outcomes: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """One row per run and role agent: design_point, replication, agent, payoff (the outcome
+    ``spec["field"]``; NaN for failed runs), and the point's profile, deviator and to."""
+    field = spec["field"]
     ok = outcomes["status"] == "ok"
     frames = []
     for agent in spec["agents"]:
@@ -346,7 +346,7 @@ def load(path: str | Path, field: str | None = None) -> Results:
 def text(res: Results) -> str:
     """The tournament's tables for the terminal."""
     spec = res.spec
-    field = spec.get("field", "payoff")
+    field = spec["field"]
     agents = ", ".join(spec["agents"])
     who = spec["role"] if spec["named"] else f"every {spec['agent_type']} ({agents})"
     t = res.profiles.merge(res.stability, on="profile")
