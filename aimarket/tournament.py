@@ -194,8 +194,12 @@ def role_payoffs(outcomes: pd.DataFrame, spec: dict) -> pd.DataFrame:
                 }
             )
         )
-    labels = pd.DataFrame(spec["points"]).assign(design_point=range(len(spec["points"])))
-    return pd.concat(frames, ignore_index=True).merge(labels, on="design_point")
+    return pd.concat(frames, ignore_index=True).merge(_labels(spec), on="design_point")
+
+
+def _labels(spec: dict) -> pd.DataFrame:
+    """Each design point's label: design_point, profile, deviator, to."""
+    return pd.DataFrame(spec["points"]).assign(design_point=range(len(spec["points"])))
 
 
 def _symmetric(pay: pd.DataFrame) -> pd.DataFrame:
@@ -282,7 +286,7 @@ def stability(moves: pd.DataFrame, order: Sequence[str], named: bool) -> pd.Data
 def market(outcomes: pd.DataFrame, spec: dict) -> pd.DataFrame:
     """Market outcomes per profile (symmetric runs): mean concentration and breakdown counts,
     and P(monopoly-like) and P(exclusivity breakdown) with 95 % Wilson intervals."""
-    labels = pd.DataFrame(spec["points"]).assign(design_point=range(len(spec["points"])))
+    labels = _labels(spec)
     profile_of = labels[labels["deviator"].isna()].set_index("design_point")["profile"]
     ok = outcomes[(outcomes["status"] == "ok") & outcomes["design_point"].isin(profile_of.index)]
     rows = []
