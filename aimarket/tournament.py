@@ -217,12 +217,11 @@ def profiles(pay: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     rows = [{"profile": s, **t_interval(table[s].to_numpy())} for s in order]
     out = pd.DataFrame(rows).sort_values("mean", ascending=False, kind="stable")
     best = out["profile"].iloc[0]
-    diffs = [t_interval((table[s] - table[best]).to_numpy()) for s in out["profile"]]
+    diffs = pd.DataFrame([t_interval((table[s] - table[best]).to_numpy()) for s in out["profile"]])
     out["rank"] = np.arange(1, len(out) + 1)
-    out["diff_to_best"] = [d["mean"] for d in diffs]
-    out["diff_lo"] = [d["lo"] for d in diffs]
-    out["diff_hi"] = [d["hi"] for d in diffs]
-    out["diff_p_value"] = [d["p_value"] for d in diffs]
+    out[["diff_to_best", "diff_lo", "diff_hi", "diff_p_value"]] = diffs[
+        ["mean", "lo", "hi", "p_value"]
+    ].to_numpy()
     cols = ["rank", "profile", "n", "mean", "lo", "hi", "diff_to_best", "diff_lo", "diff_hi"]
     return out[[*cols, "diff_p_value", "small_sample"]].reset_index(drop=True)
 
