@@ -259,10 +259,10 @@ def _gain(diff: pd.Series) -> dict:
     }
 
 
-def stability(moves: pd.DataFrame, order: Sequence[str], named: bool) -> pd.DataFrame:
+def stability(moves: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     """Per profile: ``stable_role`` (no switch of the whole role improves its payoff beyond
-    noise), ``stable_agents`` (no agent of a type role gains by deviating; None for a named
-    role or without deviation runs) and the most profitable improving switch, if any."""
+    noise), ``stable_agents`` (no agent of a type role gains by deviating; None without
+    deviation runs, as for a named role) and the most profitable improving switch, if any."""
     rows = []
     for s in order:
         mine = moves[moves["profile"] == s]
@@ -272,7 +272,7 @@ def stability(moves: pd.DataFrame, order: Sequence[str], named: bool) -> pd.Data
             {
                 "profile": s,
                 "stable_role": not role["improves"].any(),
-                "stable_agents": None if named or agents.empty else not agents["improves"].any(),
+                "stable_agents": None if agents.empty else not agents["improves"].any(),
                 "best_switch": (
                     f"{better['deviator'].iloc[0]} → {better['to'].iloc[0]}" if len(better) else ""
                 ),
@@ -331,7 +331,7 @@ def analyze(outcomes: pd.DataFrame, spec: dict, field: str | None = None) -> Res
         spec,
         profiles(pay, order),
         moves,
-        stability(moves, order, spec["named"]),
+        stability(moves, order),
         market(outcomes, spec),
     )
 
