@@ -174,10 +174,10 @@ def run(
 # --- analysis over the outcome table ----------------------------------------------------------
 
 
-def role_payoffs(outcomes: pd.DataFrame, spec: dict, field: str | None = None) -> pd.DataFrame:
-    """One row per run and role agent: design_point, replication, agent, payoff (NaN for failed
-    runs), and the point's profile, deviator and to."""
-    field = field or spec.get("field", "payoff")
+def role_payoffs(outcomes: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """One row per run and role agent: design_point, replication, agent, payoff (the outcome
+    ``spec["field"]``; NaN for failed runs), and the point's profile, deviator and to."""
+    field = spec["field"]
     ok = outcomes["status"] == "ok"
     frames = []
     for agent in spec["agents"]:
@@ -194,8 +194,12 @@ def role_payoffs(outcomes: pd.DataFrame, spec: dict, field: str | None = None) -
                 }
             )
         )
-    labels = pd.DataFrame(spec["points"]).assign(design_point=range(len(spec["points"])))
-    return pd.concat(frames, ignore_index=True).merge(labels, on="design_point")
+    return pd.concat(frames, ignore_index=True).merge(_labels(spec), on="design_point")
+
+
+def _labels(spec: dict) -> pd.DataFrame:
+    """Each design point's label: design_point, profile, deviator, to."""
+    return pd.DataFrame(spec["points"]).assign(design_point=range(len(spec["points"])))
 
 
 def _symmetric(pay: pd.DataFrame) -> pd.DataFrame:
@@ -213,12 +217,11 @@ def profiles(pay: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     rows = [{"profile": s, **t_interval(table[s].to_numpy())} for s in order]
     out = pd.DataFrame(rows).sort_values("mean", ascending=False, kind="stable")
     best = out["profile"].iloc[0]
-    diffs = [t_interval((table[s] - table[best]).to_numpy()) for s in out["profile"]]
+    diffs = pd.DataFrame([t_interval((table[s] - table[best]).to_numpy()) for s in out["profile"]])
     out["rank"] = np.arange(1, len(out) + 1)
-    out["diff_to_best"] = [d["mean"] for d in diffs]
-    out["diff_lo"] = [d["lo"] for d in diffs]
-    out["diff_hi"] = [d["hi"] for d in diffs]
-    out["diff_p_value"] = [d["p_value"] for d in diffs]
+    out[["diff_to_best", "diff_lo", "diff_hi", "diff_p_value"]] = diffs[
+        ["mean", "lo", "hi", "p_value"]
+    ].to_numpy()
     cols = ["rank", "profile", "n", "mean", "lo", "hi", "diff_to_best", "diff_lo", "diff_hi"]
     return out[[*cols, "diff_p_value", "small_sample"]].reset_index(drop=True)
 
@@ -256,10 +259,10 @@ def _gain(diff: pd.Series) -> dict:
     }
 
 
-def stability(moves: pd.DataFrame, order: Sequence[str], named: bool) -> pd.DataFrame:
+def stability(moves: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     """Per profile: ``stable_role`` (no switch of the whole role improves its payoff beyond
-    noise), ``stable_agents`` (no agent of a type role gains by deviating; None for a named
-    role or without deviation runs) and the most profitable improving switch, if any."""
+    noise), ``stable_agents`` (no agent of a type role gains by deviating; None without
+    deviation runs, as for a named role) and the most profitable improving switch, if any."""
     rows = []
     for s in order:
         mine = moves[moves["profile"] == s]
@@ -269,7 +272,7 @@ def stability(moves: pd.DataFrame, order: Sequence[str], named: bool) -> pd.Data
             {
                 "profile": s,
                 "stable_role": not role["improves"].any(),
-                "stable_agents": None if named or agents.empty else not agents["improves"].any(),
+                "stable_agents": None if agents.empty else not agents["improves"].any(),
                 "best_switch": (
                     f"{better['deviator'].iloc[0]} → {better['to'].iloc[0]}" if len(better) else ""
                 ),
@@ -282,7 +285,7 @@ def stability(moves: pd.DataFrame, order: Sequence[str], named: bool) -> pd.Data
 def market(outcomes: pd.DataFrame, spec: dict) -> pd.DataFrame:
     """Market outcomes per profile (symmetric runs): mean concentration and breakdown counts,
     and P(monopoly-like) and P(exclusivity breakdown) with 95 % Wilson intervals."""
-    labels = pd.DataFrame(spec["points"]).assign(design_point=range(len(spec["points"])))
+    labels = _labels(spec)
     profile_of = labels[labels["deviator"].isna()].set_index("design_point")["profile"]
     ok = outcomes[(outcomes["status"] == "ok") & outcomes["design_point"].isin(profile_of.index)]
     rows = []
@@ -328,7 +331,7 @@ def analyze(outcomes: pd.DataFrame, spec: dict, field: str | None = None) -> Res
         spec,
         profiles(pay, order),
         moves,
-        stability(moves, order, spec["named"]),
+        stability(moves, order),
         market(outcomes, spec),
     )
 
@@ -346,7 +349,7 @@ def load(path: str | Path, field: str | None = None) -> Results:
 def text(res: Results) -> str:
     """The tournament's tables for the terminal."""
     spec = res.spec
-    field = spec.get("field", "payoff")
+    field = spec["field"]
     agents = ", ".join(spec["agents"])
     who = spec["role"] if spec["named"] else f"every {spec['agent_type']} ({agents})"
     t = res.profiles.merge(res.stability, on="profile")

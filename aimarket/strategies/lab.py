@@ -65,13 +65,13 @@ class Balanced(Strategy):
         burn = max(wanted - obs.revenue_bn, 1e-6)
         runway = free_cash / burn
         raise_bn = burn * p["raise_target_months"] if runway < p["raise_trigger_months"] else 0.0
-        accept = self._accept(obs, raise_bn)
-        request, broken = self._exclusivity(obs, accept)
+        accepted = self._accept(obs, raise_bn)
+        request, broken = self._exclusivity(obs, accepted)
         return LabDecision(
             price=price,
             training_budget_bn=training,
             raise_bn=raise_bn,
-            accept=accept,
+            accept=[o.id for o in accepted],
             request_loosen=request,
             break_deals=broken,
         )
@@ -104,7 +104,7 @@ class Balanced(Strategy):
         """Breaks a clause whose loosening was refused if its cash covers the penalty well."""
         return obs.cash_bn > 1.2 * deal.exit_penalty_bn
 
-    def _accept(self, obs: LabObs, raise_bn: float) -> list[str]:
+    def _accept(self, obs: LabObs, raise_bn: float) -> list[OfferView]:
         scored = sorted(((self.value(obs, o), o) for o in obs.offers), key=lambda x: -x[0])
         accepted: list[OfferView] = []
         total = 0.0
@@ -114,19 +114,20 @@ class Balanced(Strategy):
                 continue
             accepted.append(offer)
             total += offer.amount_bn
-        return [o.id for o in accepted]
+        return accepted
 
-    def _exclusivity(self, obs: LabObs, accepted: list[str]) -> tuple[list[str], dict[str, str]]:
+    def _exclusivity(
+        self, obs: LabObs, accepted: list[OfferView]
+    ) -> tuple[list[str], dict[str, str]]:
         """Request loosening when short of compute; break if refused, or if an accepted offer
         conflicts with a clause."""
         short = self.is_short(obs)
-        chosen = [o for o in obs.offers if o.id in accepted]
         request: list[str] = []
         broken: dict[str, str] = {}
         for d in obs.deals:
             if d.exclusivity is Exclusivity.NONE:
                 continue
-            if any(conflicts(d, o) for o in chosen):
+            if any(conflicts(d, o) for o in accepted):
                 broken[d.id] = Cause.BETTER_OUTSIDE_OFFER
             elif short and d.loosen_refused and self.may_break(obs, d):
                 broken[d.id] = Cause.CAPACITY_SHORTFALL

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from aimarket.strategies import AGENT_TYPES, make, names, register
+from aimarket.strategies import AGENT_TYPES, REGISTRY, make, register
 from aimarket.strategies.base import (
     ChipmakerObs,
     HyperscalerObs,
@@ -156,8 +156,10 @@ class RothErev(Strategy):
 
 
 def register_learners() -> None:
-    """Register ``roth-erev`` for every agent type, its default menu every built-in of the type."""
+    """Register ``roth-erev`` for every agent type, its default menu every built-in of the type
+    (read from the registry: installed plugins are not loaded yet)."""
     for agent_type in AGENT_TYPES:
+        built_in = sorted(name for kind, name in REGISTRY if kind == agent_type)
         cls = type(
             f"RothErev_{agent_type}",
             (RothErev,),
@@ -165,9 +167,7 @@ def register_learners() -> None:
                 "agent_type": agent_type,
                 "params": {
                     **RothErev.params,
-                    "menu": Param(
-                        names(agent_type), "strategy names", RothErev.params["menu"].meaning
-                    ),
+                    "menu": Param(built_in, "strategy names", RothErev.params["menu"].meaning),
                 },
                 "__module__": __name__,
             },

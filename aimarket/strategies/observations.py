@@ -41,6 +41,15 @@ def _dict(keys: tuple[str, ...], values: st.SearchStrategy) -> st.SearchStrategy
     return st.fixed_dictionaries({k: values for k in keys})
 
 
+def _numbered(
+    items: st.SearchStrategy, prefix: str, key: str = "deal_id", max_size: int = 4
+) -> st.SearchStrategy:
+    """Tuples of up to ``max_size`` items whose ``key`` field is ``prefix`` + position."""
+    return st.lists(items, max_size=max_size).map(
+        lambda xs: tuple(dataclasses.replace(x, **{key: f"{prefix}{i}"}) for i, x in enumerate(xs))
+    )
+
+
 raise_info = st.builds(
     RaiseInfo,
     lab=st.sampled_from(LABS),
@@ -84,9 +93,7 @@ def deal_views(investors, target, prefix: str) -> st.SearchStrategy:
         loosen_requested=st.booleans(),
         loosen_refused=st.booleans(),
     )
-    return st.lists(one, max_size=3).map(
-        lambda ds: tuple(dataclasses.replace(d, id=f"{prefix}{i}") for i, d in enumerate(ds))
-    )
+    return _numbered(one, prefix, "id", max_size=3)
 
 
 @st.composite
@@ -141,7 +148,7 @@ offer_view = st.builds(
 
 @st.composite
 def lab_obs(draw) -> LabObs:
-    offers = draw(st.lists(offer_view, max_size=4))
+    offers = draw(_numbered(offer_view, "O", "id"))
     return LabObs(
         public=draw(public_info()),
         name="L1",
@@ -163,7 +170,7 @@ def lab_obs(draw) -> LabObs:
         valuation_bn=draw(pos),
         controlled_by=draw(st.sampled_from(("", *CLOUDS))),
         deals=draw(deal_views(CLOUDS, "L1", "D")),
-        offers=tuple(dataclasses.replace(o, id=f"O{i}") for i, o in enumerate(offers)),
+        offers=offers,
     )
 
 
@@ -216,12 +223,6 @@ clause_in_force = st.builds(
     exclusivity=st.sampled_from((Exclusivity.ROFR, Exclusivity.EXCLUSIVE)),
     gatekeeper_involved=st.booleans(),
 )
-
-
-def _numbered(items: st.SearchStrategy, prefix: str) -> st.SearchStrategy:
-    return st.lists(items, max_size=4).map(
-        lambda xs: tuple(dataclasses.replace(x, deal_id=f"{prefix}{i}") for i, x in enumerate(xs))
-    )
 
 
 regulator_obs = st.builds(
