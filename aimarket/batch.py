@@ -633,8 +633,9 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
 
 def _cli(args: argparse.Namespace) -> int:
     from aimarket.scenario import load_scenario
+    from aimarket.simulation import parse_sets
 
-    overrides = dict(_split_set(s) for s in args.set)
+    overrides = parse_sets(args.set)
     scenario = load_scenario(args.scenario, overrides or None)
     if args.resume and args.out is None:
         raise UserError("--resume needs --out (the folder of the batch to continue)")
@@ -686,10 +687,3 @@ def _cli(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
-
-
-def _split_set(arg: str) -> tuple[str, object]:
-    key, sep, value = arg.partition("=")
-    if not sep or not key.strip():
-        raise UserError(f"--set {arg!r}: expected KEY=VALUE")
-    return key.strip(), value.strip()

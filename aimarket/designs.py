@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +27,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from aimarket.errors import UserError
+from aimarket.scenario import parse_value
 
 KINDS = ("grid", "lhs", "sobol", "morris")
 
@@ -163,14 +163,6 @@ def cross(outer: Design, inner: Design) -> Design:
     points = [{**o, **i} for o in outer.points for i in inner.points]
     spec = {**inner.spec, "grid": outer.spec.get("grid", {})}
     return Design(inner.kind, outer.keys + inner.keys, points, spec)
-
-
-def parse_value(text: str) -> object:
-    """A command-line value parsed as a TOML value (`"3"` → 3, `"true"` → True, `"x"` → "x")."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
 
 
 def parse_sweep(arg: str) -> tuple[str, list[object]]:

@@ -91,7 +91,7 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
     out = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise UserError(f"--set {pair}: expected KEY=VALUE")
         out[key.strip()] = value.strip()
     return out

@@ -17,11 +17,11 @@ probability (events ``learner_probability``), so batches show what the learners 
 
 from __future__ import annotations
 
-import tomllib
 from typing import Any
 
 import numpy as np
 
+from aimarket.scenario import parse_value
 from aimarket.strategies import AGENT_TYPES, REGISTRY, make, register
 from aimarket.strategies.base import (
     ChipmakerObs,
@@ -43,10 +43,7 @@ def parse_arm(agent_type: str, entry: str) -> Strategy:
         key, eq, raw = item.partition("=")
         if not eq:
             raise ValueError(f"menu entry {entry!r}: expected key=value, got {item!r}")
-        try:
-            params[key.strip()] = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            params[key.strip()] = raw.strip()
+        params[key.strip()] = parse_value(raw.strip())
     if name.strip() == RothErev.name:
         raise ValueError(f"menu entry {entry!r}: a learner cannot learn over learners")
     return make(agent_type, name.strip(), params)
