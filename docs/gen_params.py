@@ -7,7 +7,7 @@ The block sits between the markers ``<!-- params:begin -->`` and ``<!-- params:e
 regenerates it and fails when docs/ODD.md is stale. Each row gives the dotted key
 (``[]`` marks an element of a list of named tables), the default, the unit and the meaning, both
 taken from the field's description ``"[unit] meaning"``; then one table per built-in
-strategy from its declared ``params``.
+strategy from its declared ``params`` (with type and bounds).
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def strategy_tables() -> list[str]:
         lines = [
             f"#### strategy `{name}` ({agent_type}): {cls.description}",
             "",
-            "| strategy_params key | default | unit | meaning |",
-            "|---|---|---|---|",
+            "| strategy_params key | default | type and bounds | unit | meaning |",
+            "|---|---|---|---|---|",
         ]
         for key, param in cls.params.items():
             default = param.default
@@ -91,7 +91,8 @@ def strategy_tables() -> list[str]:
                 default = str(default).lower()
             elif isinstance(default, list | str):
                 default = json.dumps(default)  # as written in a scenario file
-            lines.append(f"| `{key}` | {default} | {param.unit} | {param.meaning} |")
+            kind = param.describe()
+            lines.append(f"| `{key}` | {default} | {kind} | {param.unit} | {param.meaning} |")
         parts.append("\n".join(lines))
     return parts
 

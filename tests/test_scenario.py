@@ -68,7 +68,36 @@ def test_every_shipped_scenario_validates_and_runs(path):
                 'name = "L"', 'name = "L"\nstrategy = "roth-erev"\nstrategy_params.phi = 1.0'
             ),
             "labs.L.strategy_params.phi",
-            "0 <= phi < 1",
+            "must be a number in [0, 1) (got 1.0)",
+        ),
+        (
+            MINIMAL.replace(
+                'name = "L"', 'name = "L"\nstrategy_params.exclusivity_aversion = -5.0'
+            ),
+            "labs.L.strategy_params.exclusivity_aversion",
+            "must be a number >= 0 (got -5.0)",
+        ),
+        (
+            MINIMAL.replace(
+                'name = "L"', 'name = "L"\nstrategy_params.exclusivity_aversion = "abc"'
+            ),
+            "labs.L.strategy_params.exclusivity_aversion",
+            "must be a number >= 0 (got 'abc')",
+        ),
+        (
+            MINIMAL.replace('name = "L"', 'name = "L"\nstrategy_params.patience_months = 2.5'),
+            "labs.L.strategy_params.patience_months",
+            "must be a whole number >= 0",
+        ),
+        (
+            MINIMAL.replace('name = "C"', 'name = "C"\nstrategy_params.exclusivity = "total"'),
+            "hyperscalers.C.strategy_params.exclusivity",
+            "must be one of none, rofr, exclusive",
+        ),
+        (
+            MINIMAL.replace('name = "C"', 'name = "C"\nstrategy_params.loosen_when_short = 1'),
+            "hyperscalers.C.strategy_params.loosen_when_short",
+            "must be true or false",
         ),
         ('start = "2024-13"\n' + MINIMAL, "start", "pattern"),
         (

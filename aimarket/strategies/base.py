@@ -4,25 +4,113 @@ The observation is the boundary of what an agent may know: its own state, public
 shares, offers addressed to it and public deal facts. Strategies never see the model or other
 agents. Every strategy class declares a ``name``, an ``agent_type``, a one-line ``description``,
 a ``classifier`` (what information it uses, whether it is stochastic or adaptive) and its
-``params`` with defaults, units and meanings.
+``params`` (``Param``: default, unit, meaning, type and bounds; values are validated on
+construction, so a scenario, ``--set``, a sweep or a learner's menu cannot pass a wrong type or an
+out-of-range value).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
 from aimarket.deals import Exclusivity
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
+    """A strategy parameter: default, unit, meaning, and its type and bounds.
+
+    The type is the default's (``bool``, ``int``, ``float``, ``str``, ``list`` of strings) unless
+    ``kind`` is given (e.g. ``float`` for a continuous quantity with a whole-number default).
+    Numbers must be finite and within ``ge``/``gt``/``le``/``lt``; strings one of ``choices``
+    when given; lists have at least ``min_items`` entries. Booleans are never numbers.
+    """
+
     default: Any
     unit: str
     meaning: str
+    kind: type | None = None
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    choices: tuple[str, ...] = ()
+    min_items: int = 0
+
+    @property
+    def type(self) -> type:
+        return self.kind or type(self.default)
+
+    def with_default(self, default: Any) -> Param:
+        """The same declaration with another default (for a strategy refining its parent's)."""
+        return replace(self, default=default)
+
+    def validate(self, value: Any) -> Any:
+        """``value`` checked and converted (an int for a float); ``ValueError`` naming the need."""
+        try:
+            return _adapter(
+                self.type, self.ge, self.gt, self.le, self.lt, self.choices, self.min_items
+            ).validate_python(value)
+        except ValidationError:
+            raise ValueError(f"must be {self.describe()} (got {value!r})") from None
+
+    def describe(self) -> str:
+        """The type and bounds in words: ``a number >= 0``, ``a whole number in [1, 12]``."""
+        if self.type is bool:
+            return "true or false"
+        if self.type is str:
+            return f"one of {', '.join(self.choices)}" if self.choices else "a string"
+        if self.type is list:
+            least = f" (at least {self.min_items})" if self.min_items else ""
+            return f"a list of strings{least}"
+        noun = "a whole number" if self.type is int else "a number"
+        bounds = self.bounds()
+        return f"{noun} in {bounds}" if bounds[:1] in ("[", "(") else f"{noun} {bounds}".rstrip()
+
+    def bounds(self) -> str:
+        """Bounds as written in the docs: ``[0, 1]``, ``(0, 1)``, ``>= 0``, ``> 0``, or ``''``."""
+        low = (self.ge, "[", ">=") if self.ge is not None else (self.gt, "(", ">")
+        high = (self.le, "]", "<=") if self.le is not None else (self.lt, ")", "<")
+        if low[0] is not None and high[0] is not None:
+            return f"{low[1]}{_num(low[0])}, {_num(high[0])}{high[1]}"
+        if low[0] is not None:
+            return f"{low[2]} {_num(low[0])}"
+        if high[0] is not None:
+            return f"{high[2]} {_num(high[0])}"
+        return ""
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+@functools.cache
+def _adapter(
+    kind: type,
+    ge: float | None,
+    gt: float | None,
+    le: float | None,
+    lt: float | None,
+    choices: tuple[str, ...],
+    min_items: int,
+) -> TypeAdapter:
+    """A strict pydantic validator (no bool for numbers, no text for either) for one type."""
+    strict = ConfigDict(strict=True, allow_inf_nan=False)
+    if kind is bool or kind is str:
+        annotation: Any = Literal[choices] if choices else kind
+    elif kind is list:
+        annotation = Annotated[list[str], Field(min_length=min_items)]
+    elif kind in (int, float):
+        annotation = Annotated[kind, Field(ge=ge, gt=gt, le=le, lt=lt)]
+    else:
+        raise TypeError(f"strategy parameters are bool, int, float, str or list, not {kind}")
+    return TypeAdapter(annotation, config=strict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +415,13 @@ class Strategy:
         unknown = sorted(set(params) - set(self.params))
         if unknown:
             raise ParamError(unknown[0], f"unknown parameter for strategy {self.name!r}")
-        self.p = {k: params.get(k, spec.default) for k, spec in self.params.items()}
+        checked = {}
+        for key, value in params.items():
+            try:
+                checked[key] = self.params[key].validate(value)
+            except ValueError as err:
+                raise ParamError(key, str(err)) from None
+        self.p = {k: checked.get(k, spec.default) for k, spec in self.params.items()}
 
     def decide(self, obs: Any, rng: np.random.Generator) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -34,9 +34,9 @@ class MerchantSeller(Strategy):
     description = "sells to all comers, prices to excess demand, expands capacity when sold out"
     classifier = {"uses": ["own orders"], "stochastic": False, "adaptive": False}
     params = {
-        "price_step": Param(0.05, "1/month", "price change per unit of excess demand"),
-        "min_markup": Param(0.2, "fraction", "lowest margin over unit cost"),
-        "expand_at": Param(0.95, "fraction", "orders/supply ratio above which it expands"),
+        "price_step": Param(0.05, "1/month", "price change per unit of excess demand", ge=0),
+        "min_markup": Param(0.2, "fraction", "lowest margin over unit cost", gt=-1),
+        "expand_at": Param(0.95, "fraction", "orders/supply ratio above which it expands", ge=0),
     }
 
     def decide(self, obs: ChipmakerObs, rng: np.random.Generator) -> ChipmakerDecision:
@@ -69,10 +69,12 @@ class Kingmaker(MerchantSeller):
     }
     params = {
         **MerchantSeller.params,
-        "invest_share": Param(0.05, "fraction", "most of its cash offered to one lab"),
-        "max_labs": Param(3, "count", "most labs it backs"),
-        "capability_gap": Param(1.0, "OOM", "backs only labs within this gap of the frontier"),
-        "duration_months": Param(60, "months", "term of its deals"),
+        "invest_share": Param(0.05, "fraction", "most of its cash offered to one lab", ge=0, le=1),
+        "max_labs": Param(3, "count", "most labs it backs", ge=0),
+        "capability_gap": Param(
+            1.0, "OOM", "backs only labs within this gap of the frontier", ge=0
+        ),
+        "duration_months": Param(60, "months", "term of its deals", ge=1),
     }
 
     def decide(self, obs: ChipmakerObs, rng: np.random.Generator) -> ChipmakerDecision:
@@ -108,8 +110,8 @@ class StrategicRationer(MerchantSeller):
     classifier = {"uses": ["own orders", "own sales"], "stochastic": False, "adaptive": False}
     params = {
         **MerchantSeller.params,
-        "partners": Param(1, "count", "largest customers it serves first when short"),
-        "max_rise": Param(0.01, "1/month", "largest relative price rise a month"),
+        "partners": Param(1, "count", "largest customers it serves first when short", ge=0),
+        "max_rise": Param(0.01, "1/month", "largest relative price rise a month", ge=0),
     }
 
     def decide(self, obs: ChipmakerObs, rng: np.random.Generator) -> ChipmakerDecision:

@@ -25,7 +25,9 @@ def listing(agent_type: str | None = None, long: bool = False) -> list[str]:
             for key, value in cls.classifier.items():
                 lines.append(f"    {key}: {value}")
             for key, p in cls.params.items():
-                lines.append(f"    param {key} = {p.default!r} [{p.unit}] {p.meaning}")
+                lines.append(
+                    f"    param {key} = {p.default!r} [{p.unit}] {p.meaning}; {p.describe()}"
+                )
     return lines
 
 

@@ -3,8 +3,8 @@
 Four parts, each a function raising ``AssertionError`` naming the property that fails:
 
 - ``check_metadata``: registered under its name, a one-line description, a classifier
-  (``uses``: list, ``stochastic``, ``adaptive``: bool), every parameter a ``Param`` with unit and
-  meaning.
+  (``uses``: list, ``stochastic``, ``adaptive``: bool), every parameter a ``Param`` with unit,
+  meaning, a supported type and a default within its bounds.
 - ``check_isolation``: the strategy's module imports neither the model, agent, regulation nor
   simulation modules, nor Mesa (the observation is the boundary of what it may know).
 - ``check_decisions``: on random observations (hypothesis, the ``dev`` extra), each decision is
@@ -60,7 +60,7 @@ def check(
 
 
 def check_metadata(cls: type[b.Strategy]) -> None:
-    """Registered, described and classified; parameters with units and meanings."""
+    """Registered, described and classified; parameters with units, meanings, types, bounds."""
     assert REGISTRY.get((cls.agent_type, cls.name)) is cls, (
         f"{cls.__name__}: not registered as {cls.name!r}"
     )
@@ -76,6 +76,11 @@ def check_metadata(cls: type[b.Strategy]) -> None:
     for key, param in cls.params.items():
         assert isinstance(param, b.Param), f"param {key}: not a Param"
         assert param.unit and param.meaning, f"param {key}: unit and meaning needed"
+        assert param.type in (bool, int, float, str, list), f"param {key}: unsupported type"
+        try:
+            param.validate(param.default)
+        except ValueError as err:
+            raise AssertionError(f"param {key}: default {param.default!r} {err}") from None
 
 
 def check_isolation(cls: type[b.Strategy]) -> None:

@@ -44,20 +44,32 @@ class CapacityPlanner(Strategy):
     description = "builds to forecast demand, prices to utilisation, invests in raising labs"
     classifier = {"uses": ["own demand", "raising labs"], "stochastic": False, "adaptive": False}
     params = {
-        "headroom": Param(0.15, "fraction", "spare capacity targeted above forecast demand"),
-        "capex_share": Param(0.3, "fraction/month", "most of cash spent on new capacity a month"),
-        "target_utilisation": Param(0.9, "fraction", "utilisation at which the price is held"),
-        "price_step": Param(0.05, "1/month", "price change per unit of excess utilisation"),
-        "exclusivity": Param("none", "-", "clause asked for in offers: none, rofr or exclusive"),
-        "credit_share": Param(0.5, "fraction", "share of an investment paid as compute credits"),
-        "invest_share": Param(0.05, "fraction", "most of its cash offered to one lab"),
-        "max_labs": Param(2, "count", "most labs it backs"),
-        "capability_gap": Param(1.0, "OOM", "backs only labs within this gap of the frontier"),
-        "penalty_share": Param(0.2, "fraction", "exit penalty as a share of the investment"),
-        "duration_months": Param(60, "months", "term of its deals"),
-        "rd_bn": Param(0.0, "USD bn/month", "in-house chip R&D spend"),
+        "headroom": Param(0.15, "fraction", "spare capacity targeted above forecast demand", gt=-1),
+        "capex_share": Param(
+            0.3, "fraction/month", "most of cash spent on new capacity a month", ge=0, le=1
+        ),
+        "target_utilisation": Param(
+            0.9, "fraction", "utilisation at which the price is held", gt=0
+        ),
+        "price_step": Param(0.05, "1/month", "price change per unit of excess utilisation", ge=0),
+        "exclusivity": Param(
+            "none", "-", "clause asked for in offers", choices=("none", "rofr", "exclusive")
+        ),
+        "credit_share": Param(
+            0.5, "fraction", "share of an investment paid as compute credits", ge=0, le=1
+        ),
+        "invest_share": Param(0.05, "fraction", "most of its cash offered to one lab", ge=0, le=1),
+        "max_labs": Param(2, "count", "most labs it backs", ge=0),
+        "capability_gap": Param(
+            1.0, "OOM", "backs only labs within this gap of the frontier", ge=0
+        ),
+        "penalty_share": Param(0.2, "fraction", "exit penalty as a share of the investment", ge=0),
+        "duration_months": Param(60, "months", "term of its deals", ge=1),
+        "rd_bn": Param(0.0, "USD bn/month", "in-house chip R&D spend", ge=0),
         "loosen_when_short": Param(True, "-", "agrees to loosen a clause it cannot serve"),
-        "sponsor_bn": Param(0.0, "USD bn/month", "sponsorship split over open-weight projects"),
+        "sponsor_bn": Param(
+            0.0, "USD bn/month", "sponsorship split over open-weight projects", ge=0
+        ),
     }
 
     def decide(self, obs: HyperscalerObs, rng: np.random.Generator) -> HyperscalerDecision:
@@ -154,13 +166,15 @@ class ExclusiveSeeker(CapacityPlanner):
     description = "buys an exclusive clause over the leading lab with equity and credits"
     params = {
         **CapacityPlanner.params,
-        "exclusivity": Param("exclusive", "-", "clause asked for in offers"),
-        "credit_share": Param(0.6, "fraction", "share of an investment paid as compute credits"),
-        "invest_share": Param(0.15, "fraction", "most of its cash offered to one lab"),
-        "max_labs": Param(1, "count", "most labs it backs"),
-        "penalty_share": Param(0.5, "fraction", "exit penalty as a share of the investment"),
-        "loosen_when_short": Param(False, "-", "agrees to loosen a clause it cannot serve"),
-        "premium": Param(0.5, "fraction", "offered above the lab's ask to pay for the clause"),
+        "exclusivity": CapacityPlanner.params["exclusivity"].with_default("exclusive"),
+        "credit_share": CapacityPlanner.params["credit_share"].with_default(0.6),
+        "invest_share": CapacityPlanner.params["invest_share"].with_default(0.15),
+        "max_labs": CapacityPlanner.params["max_labs"].with_default(1),
+        "penalty_share": CapacityPlanner.params["penalty_share"].with_default(0.5),
+        "loosen_when_short": CapacityPlanner.params["loosen_when_short"].with_default(False),
+        "premium": Param(
+            0.5, "fraction", "offered above the lab's ask to pay for the clause", ge=0
+        ),
     }
 
     def offer_amount(self, obs: HyperscalerObs, r: RaiseInfo) -> float:
@@ -175,9 +189,9 @@ class PortfolioHedger(CapacityPlanner):
     description = "takes small non-exclusive stakes in several rival labs"
     params = {
         **CapacityPlanner.params,
-        "max_labs": Param(4, "count", "most labs it backs"),
-        "capability_gap": Param(2.0, "OOM", "backs only labs within this gap of the frontier"),
-        "max_stake": Param(0.1, "fraction", "largest stake it buys in one round"),
+        "max_labs": CapacityPlanner.params["max_labs"].with_default(4),
+        "capability_gap": CapacityPlanner.params["capability_gap"].with_default(2.0),
+        "max_stake": Param(0.1, "fraction", "largest stake it buys in one round", ge=0, lt=1),
     }
 
     def offer_amount(self, obs: HyperscalerObs, r: RaiseInfo) -> float:
@@ -197,13 +211,15 @@ class VerticalIntegrator(CapacityPlanner):
     }
     params = {
         **CapacityPlanner.params,
-        "exclusivity": Param("exclusive", "-", "clause asked for in offers"),
-        "invest_share": Param(0.3, "fraction", "most of its cash offered to one lab"),
-        "max_labs": Param(1, "count", "most labs it backs"),
-        "rd_bn": Param(0.5, "USD bn/month", "in-house chip R&D spend"),
-        "loosen_when_short": Param(False, "-", "agrees to loosen a clause it cannot serve"),
-        "inhouse_floor": Param(0.5, "fraction", "least share of chips made in-house once mature"),
-        "control_target": Param(0.3, "fraction", "stake it seeks to buy in one round"),
+        "exclusivity": CapacityPlanner.params["exclusivity"].with_default("exclusive"),
+        "invest_share": CapacityPlanner.params["invest_share"].with_default(0.3),
+        "max_labs": CapacityPlanner.params["max_labs"].with_default(1),
+        "rd_bn": CapacityPlanner.params["rd_bn"].with_default(0.5),
+        "loosen_when_short": CapacityPlanner.params["loosen_when_short"].with_default(False),
+        "inhouse_floor": Param(
+            0.5, "fraction", "least share of chips made in-house once mature", ge=0, le=1
+        ),
+        "control_target": Param(0.3, "fraction", "stake it seeks to buy in one round", ge=0, lt=1),
     }
 
     def inhouse_share(self, obs: HyperscalerObs) -> float:

@@ -35,18 +35,32 @@ class Balanced(Strategy):
     description = "prices to the logit best response, spends to a runway, weighs offers' strings"
     classifier = {"uses": ["own state", "offers", "prices"], "stochastic": False, "adaptive": False}
     params = {
-        "compute_growth_per_year": Param(3.0, "x/yr", "growth of the training compute it aims for"),
-        "min_runway_months": Param(6, "months", "never spends cash faster than this runway"),
-        "raise_trigger_months": Param(12, "months", "raises money when runway falls below this"),
-        "raise_target_months": Param(24, "months", "runway sought when raising"),
-        "price_sensitivity": Param(2.0, "utility per reference cost", "assumed demand slope"),
-        "price_adjust": Param(0.5, "fraction", "partial adjustment toward the target price"),
-        "exclusivity_aversion": Param(0.3, "fraction of amount", "cost of a full exclusive clause"),
-        "credit_discount": Param(0.2, "fraction", "value lost per USD of credits vs cash"),
-        "control_aversion": Param(0.5, "fraction of amount", "cost of ceding a controlling stake"),
-        "control_stake": Param(0.25, "fraction", "stake it counts as control"),
-        "patience_months": Param(6, "months", "shortfall window before it acts"),
-        "shortfall_tolerance": Param(0.2, "fraction", "mean unmet share it tolerates"),
+        "compute_growth_per_year": Param(
+            3.0, "x/yr", "growth of the training compute it aims for", gt=0
+        ),
+        "min_runway_months": Param(
+            6, "months", "never spends cash faster than this runway", kind=float, gt=0
+        ),
+        "raise_trigger_months": Param(
+            12, "months", "raises money when runway falls below this", kind=float, ge=0
+        ),
+        "raise_target_months": Param(24, "months", "runway sought when raising", kind=float, ge=0),
+        "price_sensitivity": Param(2.0, "utility per reference cost", "assumed demand slope", gt=0),
+        "price_adjust": Param(
+            0.5, "fraction", "partial adjustment toward the target price", ge=0, le=1
+        ),
+        "exclusivity_aversion": Param(
+            0.3, "fraction of amount", "cost of a full exclusive clause", ge=0
+        ),
+        "credit_discount": Param(
+            0.2, "fraction", "value lost per USD of credits vs cash", ge=0, le=1
+        ),
+        "control_aversion": Param(
+            0.5, "fraction of amount", "cost of ceding a controlling stake", ge=0
+        ),
+        "control_stake": Param(0.25, "fraction", "stake it counts as control", ge=0, le=1),
+        "patience_months": Param(6, "months", "shortfall window before it acts", ge=0),
+        "shortfall_tolerance": Param(0.2, "fraction", "mean unmet share it tolerates", ge=0, le=1),
     }
 
     def decide(self, obs: LabObs, rng: np.random.Generator) -> LabDecision:
@@ -146,7 +160,9 @@ class LoyalPartner(Balanced):
     description = "favours its investors' follow-ons, refuses conflicting offers, never breaks"
     params = {
         **Balanced.params,
-        "loyalty_bonus": Param(0.2, "fraction of amount", "extra value of a current investor"),
+        "loyalty_bonus": Param(
+            0.2, "fraction of amount", "extra value of a current investor", ge=0
+        ),
     }
 
     def value(self, obs: LabObs, offer: OfferView) -> float:
@@ -192,10 +208,13 @@ class CapacitySeeker(Balanced):
     }
     params = {
         **Balanced.params,
-        "patience_months": Param(3, "months", "shortfall window before it acts"),
-        "shortfall_tolerance": Param(0.05, "fraction", "mean unmet share it tolerates"),
+        "patience_months": Balanced.params["patience_months"].with_default(3),
+        "shortfall_tolerance": Balanced.params["shortfall_tolerance"].with_default(0.05),
         "min_capacity_ratio": Param(
-            3.0, "x", "refuses a clause from a cloud with less capacity than this times its need"
+            3.0,
+            "x",
+            "refuses a clause from a cloud with less capacity than this times its need",
+            ge=0,
         ),
     }
 
@@ -218,9 +237,14 @@ class IndependenceMaximiser(Balanced):
     description = "refuses offers that hand an investor control; prefers small stakes from many"
     params = {
         **Balanced.params,
-        "max_investor_stake": Param(0.2, "fraction", "largest stake it lets one investor hold"),
+        "max_investor_stake": Param(
+            0.2, "fraction", "largest stake it lets one investor hold", gt=0, le=1
+        ),
         "stake_aversion": Param(
-            1.0, "fraction of amount", "cost of a stake at max_investor_stake (linear below)"
+            1.0,
+            "fraction of amount",
+            "cost of a stake at max_investor_stake (linear below)",
+            ge=0,
         ),
     }
 

@@ -76,29 +76,28 @@ class RothErev(Strategy):
         "adaptive": True,
     }
     params = {
-        "menu": Param([], "strategy names", "arms: 'name' or 'name:key=value,...'"),
-        "phi": Param(0.1, "1/period", "recency: share of propensity forgotten a period, < 1"),
-        "epsilon": Param(0.05, "fraction", "experimentation: reinforcement spilled to other arms"),
-        "period_months": Param(6, "months", "months an arm is played before it is reinforced"),
+        "menu": Param([], "strategy names", "arms: 'name' or 'name:key=value,...'", min_items=1),
+        "phi": Param(
+            0.1, "1/period", "recency: share of propensity forgotten a period", ge=0, lt=1
+        ),
+        "epsilon": Param(
+            0.05, "fraction", "experimentation: reinforcement spilled to other arms", ge=0, le=1
+        ),
+        "period_months": Param(
+            6, "months", "months an arm is played before it is reinforced", ge=1
+        ),
         "initial_propensity": Param(
-            1.0, "rescaled payoff (0-1)", "starting propensity of every arm"
+            1.0, "rescaled payoff (0-1)", "starting propensity of every arm", gt=0
         ),
     }
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         p = self.p
-        for key, ok, need in (
-            ("menu", bool(p["menu"]), "at least one strategy"),
-            ("phi", 0 <= p["phi"] < 1, "0 <= phi < 1"),
-            ("epsilon", 0 <= p["epsilon"] <= 1, "0 <= epsilon <= 1"),
-            ("period_months", p["period_months"] >= 1, "at least 1"),
-            ("initial_propensity", p["initial_propensity"] > 0, "above 0"),
-        ):
-            if not ok:
-                raise ParamError(key, f"strategy {self.name!r}: {key} needs {need}")
         try:
             self.arms = [parse_arm(self.agent_type, entry) for entry in p["menu"]]
+        except ParamError as err:
+            raise ParamError("menu", f"strategy {self.name!r}: {err.key}: {err}") from None
         except (KeyError, ValueError) as err:
             raise ParamError("menu", f"strategy {self.name!r}: {err.args[0]}") from None
         self.propensity = np.full(len(self.arms), float(p["initial_propensity"]))
@@ -164,7 +163,7 @@ def register_learners() -> None:
                 "agent_type": agent_type,
                 "params": {
                     **RothErev.params,
-                    "menu": Param(built_in, "strategy names", RothErev.params["menu"].meaning),
+                    "menu": RothErev.params["menu"].with_default(built_in),
                 },
                 "__module__": __name__,
             },

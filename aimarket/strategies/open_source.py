@@ -16,7 +16,9 @@ class CommunityFunded(Strategy):
     agent_type = "open_source"
     description = "spends its funding on training as it arrives, keeping a small reserve"
     classifier = {"uses": ["own cash"], "stochastic": False, "adaptive": False}
-    params = {"spend_share": Param(0.9, "fraction/month", "share of cash spent on training")}
+    params = {
+        "spend_share": Param(0.9, "fraction/month", "share of cash spent on training", ge=0, le=1)
+    }
 
     def decide(self, obs: OpenSourceObs, rng: np.random.Generator) -> OpenSourceDecision:
         return OpenSourceDecision(spend_bn=max(obs.cash_bn, 0.0) * self.p["spend_share"])
@@ -35,8 +37,8 @@ class FastFollower(Strategy):
     description = "spends what holds a target lag behind the frontier"
     classifier = {"uses": ["own cash", "own lag curve"], "stochastic": False, "adaptive": False}
     params = {
-        "target_lag_months": Param(3.0, "months", "lag behind the frontier it aims to hold"),
-        "catch_up": Param(1.0, "1", "extra spend per USD bn its mean funding falls short"),
+        "target_lag_months": Param(3.0, "months", "lag behind the frontier it aims to hold", ge=0),
+        "catch_up": Param(1.0, "1", "extra spend per USD bn its mean funding falls short", ge=0),
     }
 
     def decide(self, obs: OpenSourceObs, rng: np.random.Generator) -> OpenSourceDecision:
@@ -67,9 +69,11 @@ class HyperscalerSponsored(Strategy):
         "adaptive": False,
     }
     params = {
-        "front_share": Param(1.0, "fraction/month", "share of its other cash spent at month 0"),
-        "late_share": Param(0.5, "fraction/month", "share spent from front_months on"),
-        "front_months": Param(24, "months", "months over which the share falls"),
+        "front_share": Param(
+            1.0, "fraction/month", "share of its other cash spent at month 0", ge=0, le=1
+        ),
+        "late_share": Param(0.5, "fraction/month", "share spent from front_months on", ge=0, le=1),
+        "front_months": Param(24, "months", "months over which the share falls", kind=float, ge=0),
     }
 
     def decide(self, obs: OpenSourceObs, rng: np.random.Generator) -> OpenSourceDecision:

@@ -27,11 +27,13 @@ class ThresholdBased(Strategy):
     )
     classifier = {"uses": ["case facts", "bloc HHI"], "stochastic": False, "adaptive": False}
     params = {
-        "hhi_high": Param(1800.0, "HHI points", "highly concentrated market"),
-        "hhi_delta": Param(100.0, "HHI points", "increase presumed anticompetitive"),
-        "share_presumption": Param(0.30, "fraction", "combined share presumption"),
+        "hhi_high": Param(1800.0, "HHI points", "highly concentrated market", ge=0, le=1e4),
+        "hhi_delta": Param(100.0, "HHI points", "increase presumed anticompetitive", ge=0, le=1e4),
+        "share_presumption": Param(0.30, "fraction", "combined share presumption", ge=0, le=1),
         "remedy_first": Param(True, "-", "strip exclusivity rather than block when that suffices"),
-        "investigate_after": Param(12, "months", "sustained concentration before investigating"),
+        "investigate_after": Param(
+            12, "months", "sustained concentration before investigating", ge=0
+        ),
     }
 
     def threshold(self, key: str) -> float:
@@ -100,7 +102,7 @@ class Gatekeeper(ThresholdBased):
     params = {
         **ThresholdBased.params,
         "compliance_months": Param(
-            6, "months", "from the scenario start until clauses in force must go"
+            6, "months", "from the scenario start until clauses in force must go", ge=0
         ),
         "block_control": Param(
             False, "-", "block a gatekeeper's acquisition of a controlling stake"
@@ -139,8 +141,10 @@ class Adaptive(ThresholdBased):
     classifier = {"uses": ["case facts", "bloc HHI history"], "stochastic": False, "adaptive": True}
     params = {
         **ThresholdBased.params,
-        "learning_rate": Param(0.05, "1/month", "change of stringency per month"),
-        "max_tightening": Param(0.5, "fraction", "largest cut of thresholds and delay at s = 1"),
+        "learning_rate": Param(0.05, "1/month", "change of stringency per month", ge=0, le=1),
+        "max_tightening": Param(
+            0.5, "fraction", "largest cut of thresholds and delay at s = 1", ge=0, le=1
+        ),
     }
 
     def __init__(self, **params: object) -> None:

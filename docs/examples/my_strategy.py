@@ -15,9 +15,11 @@ class Landlord(Strategy):
     description = "builds to recent demand plus a margin, prices to utilisation, never invests"
     classifier = {"uses": ["own demand", "own capacity"], "stochastic": False, "adaptive": False}
     params = {
-        "margin": Param(0.2, "fraction", "spare capacity kept above last month's demand"),
-        "capex_share": Param(0.2, "fraction/month", "most of its cash spent on shells a month"),
-        "price_step": Param(0.05, "1/month", "price change per unit of utilisation above 90 %"),
+        "margin": Param(0.2, "fraction", "spare capacity kept above last month's demand", ge=0),
+        "capex_share": Param(0.2, "fraction/month", "most of its cash spent on shells", ge=0, le=1),
+        "price_step": Param(
+            0.05, "1/month", "price change per unit of utilisation above 90 %", ge=0
+        ),
     }
 
     def decide(self, obs: HyperscalerObs, rng: np.random.Generator) -> HyperscalerDecision:

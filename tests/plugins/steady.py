@@ -15,7 +15,7 @@ class Steady(Strategy):
     agent_type = "hyperscaler"
     description = "builds 0.02 GW of shells a month as cash allows, keeps its price"
     classifier = {"uses": ["own price"], "stochastic": False, "adaptive": False}
-    params = {"rd_bn": Param(0.0, "USD bn/month", "in-house chip R&D spend")}
+    params = {"rd_bn": Param(0.0, "USD bn/month", "in-house chip R&D spend", ge=0)}
 
     def decide(self, obs, rng):
         build_gw = min(0.02, max(obs.cash_bn - self.p["rd_bn"], 0.0) / obs.build_cost_per_gw)
@@ -26,4 +26,4 @@ class Steady(Strategy):
 class Wasteful(Steady):
     name = "test-wasteful"
     description = "as test-steady, plus 0.5 USD bn a month of useless R&D"
-    params = {"rd_bn": Param(0.5, "USD bn/month", "in-house chip R&D spend")}
+    params = {"rd_bn": Steady.params["rd_bn"].with_default(0.5)}
