@@ -96,6 +96,9 @@ def plan_design(
     it); `ranges` are sampled with `kind` ("lhs", "sobol" or "morris": `samples` points, base
     samples or trajectories) and crossed with the grid.
     """
+    from aimarket.simulation import check_seed
+
+    check_seed(root_seed)
     ranges = dict(ranges or {})
     both = set(ranges) & set(sweeps or {})
     if both:
@@ -104,6 +107,11 @@ def plan_design(
     values = {k: list(v) for k, v in ((sweeps or {}) if explicit else scenario.sweep).items()}
     for key, vals in {**values, **ranges}.items():
         scenario.check_key(key)
+        if key in {*ID_FIELDS, "seed", *STATUS_FIELDS, *_declared_outcome_types()}:
+            raise UserError(
+                f"{key}: cannot be swept (it is a column of the outcome table); run one batch"
+                " per value, e.g. with --ticks"
+            )
         for value in vals:
             scenario.with_overrides({key: value})
     base = designs.grid(values) if values else designs.single()
@@ -222,6 +230,10 @@ def run_batch(
     `aimarket.strategies.plugins.load`) are loaded by every worker and recorded; `extra` entries
     are added to the manifest (e.g. a tournament's description).
     """
+    from aimarket.simulation import check_seed, check_ticks
+
+    check_ticks(ticks)
+    check_seed(root_seed)
     design = design or designs.single()
     if replications < 1:
         raise UserError(f"--replications {replications}: must be at least 1")
@@ -632,15 +644,17 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
 
 
 def _cli(args: argparse.Namespace) -> int:
-    from aimarket.scenario import load_scenario
-    from aimarket.simulation import parse_sets
+    from aimarket.scenario import load_scenario, slug
+    from aimarket.simulation import check_seed, check_ticks, parse_sets
 
+    check_ticks(args.ticks)
+    check_seed(args.seed)
     overrides = parse_sets(args.set)
     scenario = load_scenario(args.scenario, overrides or None)
     if args.resume and args.out is None:
         raise UserError("--resume needs --out (the folder of the batch to continue)")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("runs") / f"{scenario.name}-{stamp}"
+    out = args.out or Path("runs") / f"{slug(scenario.name)}-{stamp}"
     seed = resume_seed(out, args.seed) if args.resume else args.seed
     seed = new_root_seed() if seed is None else seed
     design = plan_design(

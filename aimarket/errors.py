@@ -5,3 +5,9 @@ class UserError(Exception):
     """A mistake in the user's input. The CLI prints the one-line message and exits with code 2."""
 
     exit_code = 2
+
+
+class SimulationError(UserError):
+    """A run left the domain where the model is defined (inputs too extreme): a mechanism
+    produced a non-finite or negative amount. Names the mechanism, month and firms; in a batch
+    the run is recorded as failed."""

@@ -10,8 +10,11 @@ account to another, so the sum over all accounts never changes.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection
+
+from aimarket.errors import SimulationError
 
 SECTORS = ("end_users", "outside_investors", "suppliers", "government")
 
@@ -58,8 +61,12 @@ class Ledger:
 
     def transfer(self, source: str, target: str, amount: float, kind: str) -> None:
         """Move ``amount`` USD bn (>= 0) from ``source`` to ``target``, labelled ``kind``."""
-        if amount < 0 or amount != amount:
-            raise ValueError(f"transfer amount must be >= 0, got {amount} ({kind})")
+        if not (amount >= 0 and math.isfinite(amount)):
+            raise SimulationError(
+                f"month {self.tick}: mechanism {kind!r} produced the amount {amount} (USD bn,"
+                f" must be finite and >= 0) from {source} to {target}; the inputs are outside"
+                " the range where the model is defined"
+            )
         if amount == 0 or source == target:
             return
         if target not in self._balance and target.startswith(CREDIT_PREFIX):

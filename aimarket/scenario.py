@@ -12,7 +12,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from aimarket.errors import UserError
+from aimarket.ledger import CREDIT_PREFIX, SECTORS
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -27,6 +30,12 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Pos = Annotated[float, Field(gt=0.0)]
 Params = dict[str, float | int | str | bool | list[str]]
+MAX_TICKS = 1200  # [months] longest horizon (100 years)
+MAX_AGENTS = 2000  # agents of all types in one scenario
+MAX_ITEMS = 10_000  # deals, events and shocks together
+MAX_FILE_BYTES = 2_000_000  # a scenario file
+MAX_DEPTH = 8  # nesting of tables and arrays (a scenario needs 5)
+RESERVED = frozenset(SECTORS)  # ledger sectors; names may also not look like credit accounts
 
 
 class ScenarioError(UserError):
@@ -34,7 +43,11 @@ class ScenarioError(UserError):
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    """Strict: unknown keys refused, numbers finite, no booleans or text for numbers."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False
+    )
 
 
 def _f(default: Any, description: str, **kw: Any) -> Any:
@@ -279,7 +292,7 @@ class ScenarioSpec(Spec):
     question: str = _f("", "[-] the question the scenario answers")
     extends: str | None = _f(None, "[-] parent scenario (resolved before validation)")
     start: Month = _f("2024-01", "[YYYY-MM] calendar month of tick 0")
-    ticks: int = _f(84, "[months] horizon", ge=1, le=1200)
+    ticks: int = _f(84, "[months] horizon", ge=1, le=MAX_TICKS)
     technology: Technology = _f(Technology(), "technology trends")
     market: Market = _f(Market(), "market parameters")
     monopoly: Monopoly = _f(Monopoly(), "monopoly-like test")
@@ -300,12 +313,26 @@ class ScenarioSpec(Spec):
             a.name for a in (*self.hyperscalers, *self.labs, *self.chipmakers, *self.open_source)
         ]
         names = firms + [r.name for r in self.regulators]
-        dupes = {n for n in names if names.count(n) > 1}
+        if len(names) > MAX_AGENTS:
+            raise ValueError(f"{len(names)} agents: at most {MAX_AGENTS} are allowed")
+        dupes = {n for n, k in Counter(names).items() if k > 1}
         if dupes:
             raise ValueError(f"duplicate agent names: {sorted(dupes)}")
+        for name in names:
+            if name in RESERVED or name.startswith(CREDIT_PREFIX) or "@" in name:
+                raise ValueError(
+                    f"agent name {name!r} is reserved (ledger sectors {', '.join(SECTORS)};"
+                    f" no {CREDIT_PREFIX!r} prefix or '@')"
+                )
         if not self.labs or not self.hyperscalers:
             raise ValueError("a scenario needs at least one lab and one hyperscaler")
         known = set(firms)
+        for regulator in self.regulators:
+            for firm in regulator.gatekeepers:
+                if firm not in known:
+                    raise ValueError(
+                        f"regulators.{regulator.name}.gatekeepers: unknown firm {firm!r}"
+                    )
         for lab in self.labs:
             for owner in lab.cap_table:
                 if owner not in known:
@@ -322,6 +349,38 @@ class ScenarioSpec(Spec):
             "chip_supply": (("chipmakers",), ("hyperscalers",)),
         }
         enters = {lab.name: lab.enters for lab in self.labs if lab.enters}
+        for lab in self.labs:
+            if lab.enters is not None and lab.enters < self.start:
+                raise ValueError(
+                    f"labs.{lab.name}.enters: {lab.enters} is before the start {self.start}"
+                    " (leave it out for a lab present from the start)"
+                )
+        items = len(self.deals) + len(self.events) + len(self.shocks)
+        if items > MAX_ITEMS:
+            raise ValueError(f"{items} deals, events and shocks: at most {MAX_ITEMS} are allowed")
+        ids = Counter(d.id for d in (*self.deals, *self.events))
+        dupes = sorted(i for i, k in ids.items() if k > 1)
+        if dupes:
+            raise ValueError(f"duplicate deal ids (deals and events): {dupes}")
+        for d in self.deals:
+            if d.start is not None and d.start > self.start:
+                raise ValueError(
+                    f"deals.{d.id}.start: {d.start} is after the scenario start {self.start}"
+                    " (a deal that begins later is an event)"
+                )
+            if d.start is not None and _months(self.start) - _months(d.start) >= d.duration_months:
+                raise ValueError(
+                    f"deals.{d.id}.start: a deal of {d.duration_months} months from {d.start}"
+                    f" has ended by the start {self.start}"
+                )
+        for group, dated in (("events", self.events), ("shocks", self.shocks)):
+            for i, e in enumerate(dated):
+                if e.month < self.start:
+                    label = getattr(e, "id", i)
+                    raise ValueError(
+                        f"{group}.{label}.month: {e.month} is before the start {self.start}"
+                    )
+        _check_shocks(self)
         for group, items in (("deals", self.deals), ("events", self.events)):
             for d in items:
                 month = getattr(d, "month", self.start)
@@ -340,6 +399,36 @@ class ScenarioSpec(Spec):
                             f"kind {d.kind} (must be one of the {' or '.join(allowed)})"
                         )
         return self
+
+
+def _months(month: str) -> int:
+    """``YYYY-MM`` as a month count."""
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+SHOCKABLE = {"technology": Technology, "market": Market}
+
+
+def _check_shocks(spec: ScenarioSpec) -> None:
+    """Every shock sets existing technology/market parameters to valid values, applied in date
+    order on top of the previous ones (as the model applies them)."""
+    state = {"technology": spec.technology.model_dump(), "market": spec.market.model_dump()}
+    for i, shock in sorted(enumerate(spec.shocks), key=lambda x: x[1].month):
+        for key, value in shock.set.items():
+            group, _, field = key.partition(".")
+            model = SHOCKABLE.get(group)
+            if model is None or field not in model.model_fields:
+                raise ValueError(
+                    f"shocks.{i}.set.{key}: unknown key (technology.NAME or market.NAME)"
+                )
+            try:
+                model.model_validate({**state[group], field: value})
+            except ValidationError as err:
+                raise ValueError(
+                    f"shocks.{i}.set.{key}: {err.errors()[0]['msg']} (got {value!r})"
+                ) from None
+            state[group][field] = value
 
 
 def _merge(parent: Any, child: Any) -> Any:
@@ -373,32 +462,58 @@ def _named(items: list) -> bool:
 def _resolve_path(source: str | Path) -> Path:
     path = Path(source)
     if path.suffix != ".toml" and not path.exists():
-        path = SCENARIO_DIR / f"{source}.toml"
+        path = _inside(SCENARIO_DIR, str(source)) or Path(f"{source}.toml")
     if not path.is_file():
         raise ScenarioError(f"{source}: (file): no such scenario file")
     return path
 
 
+def _inside(folder: Path, name: str) -> Path | None:
+    """``folder/NAME.toml`` if it is a file inside ``folder`` (subfolders allowed), else None."""
+    root = folder.resolve()
+    candidate = (root / f"{name}.toml").resolve()
+    return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of tables and arrays (iterative: hostile input cannot exhaust the stack)."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            children = node.values() if isinstance(node, dict) else node
+            if isinstance(node, dict | list):
+                stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
-    """Read a TOML file and resolve its ``extends`` chain."""
+    """Read a TOML file (size and nesting limited) and resolve its ``extends`` chain."""
     if path in seen:
         raise ScenarioError(f"{path}: extends: circular inheritance")
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{path}: (file): larger than {MAX_FILE_BYTES:,} bytes")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: (syntax): {err}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: (syntax): nested too deeply") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(f"{path}: (file): {err}") from None
+    if _depth(data) > MAX_DEPTH:
+        raise ScenarioError(f"{path}: (syntax): tables and arrays nested deeper than {MAX_DEPTH}")
     parent_name = data.get("extends")
     if parent_name is None:
         return data
-    if not isinstance(parent_name, str):
+    if not isinstance(parent_name, str) or not parent_name:
         raise ScenarioError(f"{path}: extends: must be a scenario name")
-    beside, shipped = path.parent / f"{parent_name}.toml", SCENARIO_DIR / f"{parent_name}.toml"
-    parent_path = beside if beside.is_file() else shipped
-    if not parent_path.is_file():
+    parent_path = _inside(path.parent, parent_name) or _inside(SCENARIO_DIR, parent_name)
+    if parent_path is None:
         raise ScenarioError(
-            f"{path}: extends: no scenario {parent_name!r} beside this file or in {SCENARIO_DIR}"
+            f"{path}: extends: no scenario {parent_name!r} in this file's folder (or below it)"
+            f" or in {SCENARIO_DIR}"
         )
     merged = _merge(_read(parent_path, (*seen, path)), data)
     for key in ("description", "question", "sweep"):  # not inherited: they describe the child
@@ -587,6 +702,11 @@ def load_scenario(source: str | Path, overrides: Mapping[str, Any] | None = None
     path = _resolve_path(source)
     scenario = Scenario.from_data(_read(path), str(path))
     return scenario.with_overrides(overrides) if overrides else scenario
+
+
+def slug(name: str) -> str:
+    """A scenario name as a safe folder-name label (letters, digits, ``.``, ``_``, ``-``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:80] or "scenario"
 
 
 def list_scenarios(directory: Path = SCENARIO_DIR) -> list[tuple[str, str]]:

@@ -6,19 +6,20 @@ Also the single-run commands: ``aimarket run``, ``aimarket validate``, ``aimarke
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from aimarket import __version__
-from aimarket.errors import UserError
+from aimarket import __version__, jsonio
+from aimarket.errors import SimulationError, UserError
 from aimarket.model import AIMarket
-from aimarket.scenario import Scenario, list_scenarios, load_scenario
+from aimarket.scenario import MAX_TICKS, Scenario, list_scenarios, load_scenario, slug
 from aimarket.strategies import plugins
 
 
@@ -38,19 +39,34 @@ class RunResult:
 def simulate(
     scenario: Scenario, seed: int, *, ticks: int | None = None, detail: bool = False
 ) -> RunResult:
-    """Run ``scenario`` for ``ticks`` months (default: the scenario's horizon) with ``seed``."""
-    model = AIMarket(scenario, rng=seed, detail=detail)
-    for _ in range(scenario.ticks if ticks is None else ticks):
-        model.step()
+    """Run ``scenario`` for ``ticks`` months (default: the scenario's horizon) with ``seed``.
+
+    Undefined values (NaN in the model, e.g. the open-weight gap without open projects) are
+    None in every record; an infinite value stops the run (``SimulationError``, as does a
+    non-finite or negative transfer: numpy's floating-point warnings are silenced meanwhile)."""
+    with np.errstate(all="ignore"):
+        model = AIMarket(scenario, rng=seed, detail=detail)
+        for _ in range(scenario.ticks if ticks is None else ticks):
+            model.step()
     return RunResult(
         scenario=scenario.name,
         seed=seed,
-        outcome=model.outcome(),
-        timeseries=model.rows,
+        outcome=_defined(model.outcome(), what="outcome")[0],
+        timeseries=_defined(*model.rows, what="time series"),
         events=model.events.rows,
-        agents=model.agent_rows,
+        agents=_defined(*model.agent_rows, what="agent rows"),
         ledger=model.ledger.rows,
     )
+
+
+def _defined(*rows: dict, what: str) -> list[dict]:
+    """``rows`` with NaN as None; ``SimulationError`` naming the field if a value is infinite."""
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, float) and math.isinf(value):
+                month = f"month {row['tick']}: " if "tick" in row else ""
+                raise SimulationError(f"{month}{what} field {key!r} is infinite")
+    return [jsonio.defined(row) for row in rows]
 
 
 def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
@@ -58,8 +74,11 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
     out = Path(out)
     if out.exists():
         raise UserError(f"{out}: output folder exists; choose another --out or remove it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as err:
+        raise UserError(f"{out}: cannot create the output folder ({err.strerror})") from None
     try:
         pd.DataFrame(result.timeseries).to_parquet(tmp / "timeseries.parquet", index=False)
         pd.DataFrame(result.agents).to_parquet(tmp / "agents.parquet", index=False)
@@ -79,7 +98,7 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
             "ticks": len(result.timeseries),
             "version": __version__,
         }
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+        (tmp / "summary.json").write_text(jsonio.dumps(summary, indent=2))
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -120,10 +139,10 @@ def summary_lines(result: RunResult) -> list[str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    check_ticks(args.ticks)
+    check_seed(args.seed)
     scenario = load_scenario(args.scenario, parse_sets(args.set))
-    if args.ticks is not None and args.ticks < 1:
-        raise UserError(f"--ticks {args.ticks}: must be at least 1")
-    out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-seed{args.seed}"
+    out = Path(args.out) if args.out else Path("runs") / f"{slug(scenario.name)}-seed{args.seed}"
     if out.exists():
         raise UserError(f"{out}: output folder exists; choose another --out or remove it")
     result = simulate(scenario, args.seed, ticks=args.ticks, detail=True)
@@ -133,10 +152,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_ticks(ticks: int | None) -> None:
+    """``--ticks``: None (the scenario's horizon) or 1 to ``MAX_TICKS`` months."""
+    if ticks is not None and not 1 <= ticks <= MAX_TICKS:
+        raise UserError(f"--ticks {ticks}: must be between 1 and {MAX_TICKS}")
+
+
+def check_seed(seed: int | None, option: str = "--seed") -> None:
+    """A seed: None (fresh) or 0 to 2**63 - 1."""
+    if seed is not None and not 0 <= seed < 2**63:
+        raise UserError(f"{option} {seed}: must be between 0 and 2**63 - 1")
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from aimarket.batch import plan_design
+
     for source in args.scenarios:
         scenario = load_scenario(source)
         AIMarket(scenario, rng=0)  # strategies and deals resolve
+        plan_design(scenario)  # its default [sweep], as `batch` would run it
         print(f"ok  {scenario.origin}  ({scenario.name}, {scenario.ticks} months)")
     return 0
 

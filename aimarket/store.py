@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from aimarket import jsonio
 from aimarket.errors import UserError
 
 MANIFEST = "manifest.json"
@@ -191,7 +192,7 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
 def _write_json(path: Path, data: Mapping[str, object]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w") as fh:
-        json.dump(data, fh, indent=1, default=str)
+        fh.write(jsonio.dumps(data, indent=1))
         fh.write("\n")
         fh.flush()
         os.fsync(fh.fileno())

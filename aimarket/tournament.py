@@ -447,14 +447,14 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
 
 
 def _cli(args: argparse.Namespace) -> int:
-    from aimarket.scenario import load_scenario
+    from aimarket.scenario import load_scenario, slug
     from aimarket.simulation import parse_sets
 
     scenario = load_scenario(args.scenario, parse_sets(args.set) or None)
     if args.resume and args.out is None:
         raise UserError("--resume needs --out (the folder of the tournament to continue)")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("runs") / f"tournament-{scenario.name}-{args.role}-{stamp}"
+    out = args.out or Path("runs") / slug(f"tournament-{scenario.name}-{args.role}-{stamp}")
     summary = run(
         scenario,
         args.role,

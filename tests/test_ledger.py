@@ -1,8 +1,10 @@
 """The ledger conserves money and labels circular revenue exactly."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aimarket.errors import SimulationError
 from aimarket.ledger import Ledger, credit_account
 
 names = st.sampled_from(["a", "b", "c", "end_users", "suppliers"])
@@ -44,10 +46,10 @@ def test_pay_never_overdraws_cash():
     assert ledger.balance("lab") == 0.0
 
 
-def test_negative_transfer_is_refused():
+@pytest.mark.parametrize("amount", [-1.0, float("nan"), float("inf")])
+def test_negative_or_non_finite_transfer_stops_the_run_naming_mechanism_month_and_firms(amount):
     ledger = Ledger()
-    try:
-        ledger.transfer("a", "b", -1.0, "x")
-    except ValueError:
-        return
-    raise AssertionError("negative transfer accepted")
+    ledger.start_tick(5)
+    with pytest.raises(SimulationError, match=r"month 5: mechanism 'capex' .* from a to b"):
+        ledger.transfer("a", "b", amount, "capex")
+    assert ledger.total() == 0 and not ledger.flows
