@@ -108,9 +108,10 @@ def plan_design(
     for key, vals in {**values, **ranges}.items():
         scenario.check_key(key)
         if key in {*ID_FIELDS, "seed", *STATUS_FIELDS, *_declared_outcome_types()}:
+            where = "--sweep/--range " if explicit else f"{scenario.origin}: sweep."
             raise UserError(
-                f"{key}: cannot be swept (it is a column of the outcome table); run one batch"
-                " per value, e.g. with --ticks"
+                f"{where}{key}: cannot be swept (it is a column of the outcome table); run one"
+                " batch per value, e.g. with --ticks"
             )
         for value in vals:
             scenario.with_overrides({key: value})

@@ -29,7 +29,7 @@ Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Pos = Annotated[float, Field(gt=0.0)]
-Params = dict[str, float | int | str | bool | list[str]]
+Params = dict[str, Any]  # typed and bounded by the strategy's declaration (strategies.base.Param)
 MAX_TICKS = 1200  # [months] longest horizon (100 years)
 MAX_AGENTS = 2000  # agents of all types in one scenario
 MAX_ITEMS = 10_000  # deals, events and shocks together
