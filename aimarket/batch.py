@@ -260,15 +260,11 @@ def run_batch(
     }
     n_runs = len(design) * replications
     session = {"started": _now(), "executor": executor, "jobs": jobs, "host": platform.node()}
-    with _open_executor(executor, jobs, scheduler, run_fn) as pool:
-        if resume:
-            store = RunStore.reopen(out)
-            _check_identity(out, store.manifest.get("identity", {}), identity)
-            manifest = store.manifest
-            store.update_manifest(status="running", sessions=[*manifest["sessions"], session])
-        else:
-            manifest = _manifest(out, scenario, design, identity, n_runs, session)
-            store = RunStore.create(out, {**manifest, **(extra or {})})
+    new_manifest = {**_manifest(out, scenario, design, identity, n_runs, session), **(extra or {})}
+    with (
+        _open_executor(executor, jobs, scheduler, run_fn) as pool,
+        _open_store(out, resume, identity, session, new_manifest) as store,
+    ):
         done = store.completed_run_ids()
         todo = n_runs - len(done)
         size = chunk_size or max(1, min(100, -(-todo // (8 * jobs))))
@@ -283,23 +279,47 @@ def run_batch(
                 writer.write(result)
                 bar.update(len(result.outcomes))
                 bar.set_postfix(failed=writer.failed, refresh=False)
-        except KeyboardInterrupt:
+        except BaseException:
             store.update_manifest(status="interrupted")
             raise
         finally:
             bar.close()
-    seconds = time.perf_counter() - start
-    status = read_outcomes(out, columns=["status"])["status"]
-    ok, failed = int((status == "ok").sum()), int((status != "ok").sum())
-    sessions = store.manifest["sessions"]
-    sessions[-1] |= {"finished": _now(), "ran": writer.ran, "seconds": round(seconds, 3)}
-    store.update_manifest(
-        status="complete" if ok + failed == n_runs else "incomplete",
-        finished=_now(),
-        counts={"runs": n_runs, "ok": ok, "failed": failed},
-        sessions=sessions,
-    )
+        seconds = time.perf_counter() - start
+        status = read_outcomes(out, columns=["status"])["status"]
+        ok, failed = int((status == "ok").sum()), int((status != "ok").sum())
+        sessions = store.manifest["sessions"]
+        sessions[-1] |= {"finished": _now(), "ran": writer.ran, "seconds": round(seconds, 3)}
+        store.update_manifest(
+            status="complete" if ok + failed == n_runs else "incomplete",
+            finished=_now(),
+            counts={"runs": n_runs, "ok": ok, "failed": failed},
+            sessions=sessions,
+        )
     return BatchSummary(out, n_runs, ok, failed, writer.ran, seconds, writer.run_seconds)
+
+
+@contextlib.contextmanager
+def _open_store(
+    out: Path,
+    resume: bool,
+    identity: Mapping[str, object],
+    session: Mapping[str, object],
+    manifest: Mapping[str, object],
+) -> Iterator[RunStore]:
+    """The run store, locked until exit: reopened (same identity; a session added) or created."""
+    if resume:
+        store = RunStore.reopen(out)
+        try:
+            _check_identity(out, store.manifest.get("identity", {}), identity)
+            sessions = store.manifest["sessions"]
+            store.update_manifest(status="running", sessions=[*sessions, dict(session)])
+        except BaseException:
+            store.close()
+            raise
+    else:
+        store = RunStore.create(out, manifest)
+    with store:
+        yield store
 
 
 def resume_seed(out: Path, root_seed: int | None) -> int:

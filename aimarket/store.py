@@ -7,6 +7,11 @@ Layout of `runs/NAME/`::
     events/part-NNNNNNNNN.parquet      event rows of the same runs, plus `run_id`
     timeseries/part-NNNNNNNNN.parquet  per-tick rows plus `run_id` (only with --keep-timeseries)
 
+One writer at a time: a batch or resume holds an exclusive lock (``fcntl.flock``) on the store's
+``.lock`` file, which records the holder's pid and host. A second start or resume is refused
+naming the holder; the kernel releases the lock of a killed process (even ``kill -9``), so a
+stale lock is taken over by the next resume without any clean-up.
+
 Each chunk of runs is committed atomically: its events and time-series parts are written first,
 then its outcomes part, each to a hidden temporary file that is fsynced and renamed into place.
 An outcomes part is therefore the commit record of its runs; on resume, parts without one are
@@ -15,10 +20,11 @@ orphans of an interrupted chunk and are deleted, and the runs they held are run 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import platform
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -32,43 +38,58 @@ from aimarket import jsonio
 from aimarket.errors import UserError
 
 MANIFEST = "manifest.json"
+LOCK = ".lock"
 TABLES = ("outcomes", "events", "timeseries")
 
 
 class RunStore:
-    """A batch's folder: create or reopen it, commit chunks of runs, update the manifest."""
+    """A batch's folder: create or reopen it (holding its lock until ``close``), commit chunks of
+    runs, update the manifest."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._lock: int | None = None
 
     @classmethod
     def create(cls, path: str | Path, manifest: Mapping[str, object]) -> RunStore:
-        """Create the folder with its manifest in one step (built aside, then renamed).
+        """Create the folder (claimed atomically by ``mkdir``), lock it, write its manifest.
 
-        Refuses (`UserError`) when `path` exists and is not empty.
+        Refuses (`UserError`) when `path` exists in any form (even an empty folder or a link)
+        or cannot be created; a failure after the claim removes the folder again.
         """
         path = Path(path)
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise UserError(f"{path} already exists: use --resume to continue it, or another --out")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        exists = f"{path} already exists: use --resume to continue it, or another --out"
+        if os.path.lexists(path):
+            raise UserError(exists)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.mkdir()
+            except FileExistsError:
+                raise UserError(exists) from None
+        except OSError as err:
+            raise UserError(f"{path}: cannot create the run store ({err.strerror})") from None
+        store = cls(path)
+        try:
+            store._acquire()
             for table in TABLES[:2]:
-                (tmp / table).mkdir()
-            _write_json(tmp / MANIFEST, manifest)
-            os.rename(tmp, path)
+                (path / table).mkdir()
+            _write_json(path / MANIFEST, manifest)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            store.close()
+            shutil.rmtree(path, ignore_errors=True)
             raise
-        return cls(path)
+        return store
 
     @classmethod
     def reopen(cls, path: str | Path) -> RunStore:
-        """Reopen a batch folder to resume it, deleting the orphans of an interrupted chunk."""
+        """Reopen a batch folder to resume it (locked), deleting the orphans of an interrupted
+        chunk."""
         path = Path(path)
         if not (path / MANIFEST).is_file():
             raise UserError(f"{path}: no batch to resume (no {MANIFEST})")
         store = cls(path)
+        store._acquire()
         committed = {p.name for p in store._parts("outcomes")}
         for table in TABLES:
             folder = path / table
@@ -81,6 +102,38 @@ class RunStore:
                     if part.name not in committed:
                         part.unlink()
         return store
+
+    def _acquire(self) -> None:
+        """Take the store's exclusive lock and record this process in it; `UserError` naming the
+        holder if another process has it."""
+        try:
+            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise UserError(f"{self.path}: cannot lock the run store ({err.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise UserError(
+                f"{self.path}: in use by {holder}; wait for it to finish (or stop it), then"
+                " --resume"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {platform.node()}\n".encode())
+        self._lock = fd
+
+    def close(self) -> None:
+        """Release the lock (the file stays: removing it would race with the next writer)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def manifest(self) -> dict:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -35,12 +40,28 @@ def test_create_writes_the_manifest_and_leaves_no_temporary_folder(tmp_path):
     assert read_manifest(store.path)["n"] == 2
 
 
-def test_create_refuses_a_folder_that_is_not_empty(tmp_path):
-    RunStore.create(tmp_path / "b", {})
-    with pytest.raises(UserError, match="already exists"):
-        RunStore.create(tmp_path / "b", {})
+def test_create_refuses_any_existing_path_and_unwritable_places(tmp_path):
+    RunStore.create(tmp_path / "b", {}).close()
     (tmp_path / "empty").mkdir()
-    RunStore.create(tmp_path / "empty", {})
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    (tmp_path / "file").write_text("x")
+    for taken in ("b", "empty", "link", "file"):
+        with pytest.raises(UserError, match="already exists"):
+            RunStore.create(tmp_path / taken, {})
+    with pytest.raises(UserError, match="cannot create the run store"):
+        RunStore.create(tmp_path / "file" / "x", {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "empty", "file", "link"]
+    assert not any((tmp_path / "empty").iterdir())
+
+
+def test_one_writer_at_a_time_and_a_released_lock_is_taken_over(tmp_path):
+    store = RunStore.create(tmp_path / "b", {"name": "b"})
+    with pytest.raises(UserError, match=rf"in use by pid {os.getpid()} on "):
+        RunStore.reopen(store.path)
+    store.close()
+    with RunStore.reopen(store.path) as again:
+        assert again.manifest == {"name": "b"}
+    RunStore.reopen(store.path).close()
 
 
 def test_chunks_read_back_in_run_order_with_one_schema(tmp_path):
@@ -62,7 +83,8 @@ def test_reopen_deletes_orphans_of_an_uncommitted_chunk(tmp_path):
     store.write_chunk(2, outcomes(2, 3), events(2))
     (store.path / "outcomes/part-000000002.parquet").unlink()  # killed before the commit
     (store.path / "outcomes/.part-000000004.parquet.tmp").write_bytes(b"half")
-    RunStore.reopen(store.path)
+    store.close()
+    RunStore.reopen(store.path).close()
     assert sorted(p.name for p in (store.path / "events").iterdir()) == ["part-000000000.parquet"]
     assert not list((store.path / "outcomes").glob(".part-*"))
     assert list(read_events(store.path)["run_id"]) == [0]
@@ -75,3 +97,38 @@ def test_readers_of_an_empty_store_and_missing_folders(tmp_path):
         RunStore.reopen(tmp_path / "nothing")
     with pytest.raises(UserError, match="not a run store"):
         read_manifest(tmp_path)
+
+
+def test_simultaneous_starts_and_resumes_leave_one_writer(tmp_path):
+    def attempt(open_store) -> str:
+        try:
+            open_store()  # the winner keeps its lock until the test ends
+        except UserError as err:
+            return str(err)
+        return "ok"
+
+    with ThreadPoolExecutor(11) as pool:
+        starts = list(
+            pool.map(lambda _: attempt(lambda: RunStore.create(tmp_path / "b", {})), range(11))
+        )
+    assert starts.count("ok") == 1
+    assert all("already exists" in r or "in use by pid" in r for r in starts if r != "ok")
+    assert read_manifest(tmp_path / "b") == {}
+
+
+def test_a_lock_held_by_a_killed_process_is_taken_over(tmp_path):
+    code = (
+        "import sys, time; from aimarket.store import RunStore;"
+        f"s = RunStore.create({str(tmp_path / 'b')!r}, {{'n': 1}}); print('held', flush=True);"
+        "time.sleep(60)"
+    )
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout.readline().strip() == "held"
+            with pytest.raises(UserError, match=f"in use by pid {proc.pid} on "):
+                RunStore.reopen(tmp_path / "b")
+        finally:
+            proc.kill()  # kill -9: no clean-up runs
+    with RunStore.reopen(tmp_path / "b") as store:
+        assert store.manifest == {"n": 1}
+        assert f"pid {os.getpid()} " in (tmp_path / "b" / ".lock").read_text()
