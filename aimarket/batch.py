@@ -27,7 +27,8 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -154,7 +155,9 @@ class ChunkResult:
 def run_chunk(run_fn: RunFn, chunk: Chunk) -> ChunkResult:
     """Run every run of `chunk`; a run that raises is recorded as failed, the others go on.
 
-    The chunk's user plugins are loaded first (once per process)."""
+    User code cannot end the batch: `SystemExit` is a failed run, and so is `KeyboardInterrupt`
+    in a worker process (in the batch's own process it is the user's Ctrl-C and stops the batch,
+    resumable). The chunk's user plugins are loaded first (once per process)."""
     if chunk.plugins:
         user_plugins.load(chunk.plugins)
     out = ChunkResult()
@@ -172,7 +175,9 @@ def run_chunk(run_fn: RunFn, chunk: Chunk) -> ChunkResult:
             continue
         try:
             outcome, events, timeseries = run_fn(chunk.data[point], seed, chunk.ticks)
-        except Exception as err:
+        except (Exception, SystemExit, KeyboardInterrupt) as err:
+            if isinstance(err, KeyboardInterrupt) and multiprocessing.parent_process() is None:
+                raise
             tb = traceback.format_exc()
             row |= {"status": "failed", "error": f"{type(err).__name__}: {err}", "traceback": tb}
         else:
@@ -388,23 +393,79 @@ def _resolve(scenario: Scenario, point: Mapping[str, object]) -> tuple[dict | No
 def _execute(
     pool: cf.Executor | None, run_fn: RunFn, chunks: Iterator[Chunk], jobs: int
 ) -> Iterator[ChunkResult]:
-    """Results of every chunk as they finish; at most 2 × `jobs` chunks in flight."""
+    """Results of every chunk as they finish; at most 2 × `jobs` chunks in flight.
+
+    A worker process that dies (``os._exit``, a signal, a crash) breaks a process pool: the
+    chunks in flight are then run again one run per process, a run that kills its process is
+    recorded as failed, and a new pool carries on (replacements are shut down here)."""
     if pool is None:
         yield from (run_chunk(run_fn, chunk) for chunk in chunks)
         return
-    in_flight: set[cf.Future] = set()
+    in_flight: dict[cf.Future, Chunk] = {}
+    replacements: list[cf.Executor] = []
+
+    def recover(lost: list[Chunk]) -> Generator[ChunkResult, None, cf.Executor]:
+        """Results of the chunks still in flight when the pool broke, the lost ones run again
+        in isolation; returns the replacement pool."""
+        for future in cf.wait(in_flight).done:
+            chunk = in_flight.pop(future)
+            if _broken(future):
+                lost.append(chunk)
+            else:
+                yield future.result()
+        for chunk in lost:
+            yield from _isolated(run_fn, chunk)
+        replacements.append(cf.ProcessPoolExecutor(jobs, mp_context=_mp_context(run_fn)))
+        return replacements[-1]
+
+    def drain(pool: cf.Executor) -> Generator[ChunkResult, None, cf.Executor]:
+        """Results of the chunks that finish next; returns the pool to go on with."""
+        done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+        lost = []
+        for future in done:
+            chunk = in_flight.pop(future)
+            if _broken(future):
+                lost.append(chunk)
+            else:
+                yield future.result()
+        return (yield from recover(lost)) if lost else pool
+
     try:
         for chunk in chunks:
-            in_flight.add(pool.submit(run_chunk, run_fn, chunk))
+            try:
+                in_flight[pool.submit(run_chunk, run_fn, chunk)] = chunk
+            except BrokenProcessPool:
+                pool = yield from recover([chunk])
             while len(in_flight) >= 2 * jobs:
-                done, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
-                yield from (f.result() for f in done)
+                pool = yield from drain(pool)
         while in_flight:
-            done, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
-            yield from (f.result() for f in done)
+            pool = yield from drain(pool)
     finally:
         for future in in_flight:
             future.cancel()
+        for spare in replacements:
+            spare.shutdown(wait=True, cancel_futures=True)
+
+
+def _broken(future: cf.Future) -> bool:
+    return isinstance(future.exception(), BrokenProcessPool)
+
+
+def _isolated(run_fn: RunFn, chunk: Chunk) -> Iterator[ChunkResult]:
+    """Each run of `chunk` in a process of its own; a run whose process dies is failed."""
+    for run in chunk.runs:
+        single = Chunk(
+            [run], chunk.data, chunk.invalid, chunk.ticks, chunk.keep_timeseries, chunk.plugins
+        )
+        with cf.ProcessPoolExecutor(1, mp_context=_mp_context(run_fn)) as solo:
+            try:
+                yield solo.submit(run_chunk, run_fn, single).result()
+            except BrokenProcessPool:
+                run_id, point, replication, seed = run
+                error = "worker process died during the run (os._exit, a signal or a crash)"
+                row = {"run_id": run_id, "design_point": point, "replication": replication}
+                row |= {"seed": seed, "status": "failed", "error": error, "traceback": None}
+                yield ChunkResult(outcomes=[row])
 
 
 class _ChunkWriter:

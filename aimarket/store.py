@@ -61,6 +61,8 @@ class RunStore:
         exists = f"{path} already exists: use --resume to continue it, or another --out"
         if os.path.lexists(path):
             raise UserError(exists)
+        if os.path.lexists(path.parent) and not path.parent.is_dir():
+            raise UserError(f"{path}: {path.parent} is not a folder")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,10 @@ def test_plugin_modules_and_entry_points(tmp_path, monkeypatch):
     (dist / "entry_points.txt").write_text("[aimarket.strategies]\nhoarder = ep_strategy:Hoarder\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(plugins, "_entry_points_loaded", False)
+    with pytest.raises(UserError, match="unknown strategy 'test-hoarder'"):  # not asked for
+        load_scenario("baseline", {"open_source.OpenWeights.strategy": "test-hoarder"})
+    assert "ep_strategy" not in sys.modules
+    assert plugins.load(["entry-points"]) == ["entry-points"]
     scenario = load_scenario("baseline", {"open_source.OpenWeights.strategy": "test-hoarder"})
     assert scenario.data["open_source"][0]["strategy"] == "test-hoarder"
     assert plugins.load(["module_strategy"]) == ["module_strategy"]
@@ -125,3 +130,61 @@ def test_an_unknown_strategy_is_a_one_line_error(tmp_path, capsys):
     args = ["run", "symmetric", "--set", "hyperscalers.CloudA.strategy=nobody", "--out", str(out)]
     assert "unknown strategy 'nobody'" in fails_with_one_line(capsys, *args)
     assert not out.exists()
+
+
+QUITTER = """
+import os
+import sys
+
+from aimarket.strategies import register
+from aimarket.strategies.base import Param
+from aimarket.strategies.hyperscaler import CapacityPlanner
+
+
+@register
+class Quitter(CapacityPlanner):
+    name = "test-quitter"
+    description = "plans capacity, then leaves the process in month 5 as told"
+    params = {
+        **CapacityPlanner.params,
+        "how": Param("stay", "-", "how to leave", choices=("stay", "exit", "interrupt", "die")),
+    }
+
+    def decide(self, obs, rng):
+        if obs.public.tick == 5:
+            if self.p["how"] == "exit":
+                sys.exit(3)
+            if self.p["how"] == "interrupt":
+                raise KeyboardInterrupt
+            if self.p["how"] == "die":
+                os._exit(4)
+        return super().decide(obs, rng)
+"""
+
+
+@pytest.fixture(scope="module")
+def quitter(tmp_path_factory) -> Path:
+    plugin = tmp_path_factory.mktemp("plugin") / "quitter.py"
+    plugin.write_text(QUITTER)
+    return plugin
+
+
+@pytest.mark.parametrize(
+    ("jobs", "hows"), [("1", ["stay", "exit"]), ("2", ["stay", "exit", "interrupt", "die"])]
+)
+def test_user_code_leaving_the_process_fails_its_runs_not_the_batch(tmp_path, quitter, jobs, hows):
+    plugin = quitter
+    out = tmp_path / "b"
+    args = ["batch", "baseline", "-r", "2", "--ticks", "8", "--jobs", jobs, "--seed", "1"]
+    args += ["--set", "hyperscalers.AWS.strategy=test-quitter", "--plugin", str(plugin)]
+    args += ["--sweep", f"hyperscalers.AWS.strategy_params.how={','.join(hows)}", "--out", str(out)]
+    assert main(args) == 1
+    table = read_outcomes(out)
+    errors = dict(zip(table["hyperscalers.AWS.strategy_params.how"], table["error"], strict=False))
+    assert list(table["status"]) == ["ok"] * 2 + ["failed"] * (2 * len(hows) - 2)
+    assert errors["exit"] == "SystemExit: 3"
+    if "die" in hows:
+        assert errors["interrupt"] == "KeyboardInterrupt: "
+        assert errors["die"].startswith("worker process died")
+    manifest = read_manifest(out)
+    assert manifest["status"] == "complete" and manifest["counts"]["failed"] == 2 * len(hows) - 2

@@ -48,7 +48,7 @@ def test_create_refuses_any_existing_path_and_unwritable_places(tmp_path):
     for taken in ("b", "empty", "link", "file"):
         with pytest.raises(UserError, match="already exists"):
             RunStore.create(tmp_path / taken, {})
-    with pytest.raises(UserError, match="cannot create the run store"):
+    with pytest.raises(UserError, match="is not a folder"):
         RunStore.create(tmp_path / "file" / "x", {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "empty", "file", "link"]
     assert not any((tmp_path / "empty").iterdir())

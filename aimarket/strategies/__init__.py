@@ -2,7 +2,7 @@
 
 Built-in strategies register themselves on import of this package. User strategies register with
 the ``register`` decorator from Python code the user loads explicitly (``aimarket.strategies.plugins``:
-entry points and ``--plugin``); scenario text only names strategies and never executes code.
+``--plugin`` modules, files or ``entry-points``); scenario text only names strategies and never executes code.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ def _origin(cls: type) -> str:
 
 
 def names(agent_type: str) -> list[str]:
-    """Registered strategy names of ``agent_type``, installed plugins included."""
-    plugins.load_entry_points()
+    """Registered strategy names of ``agent_type`` (built in and loaded plugins)."""
     return sorted(name for kind, name in REGISTRY if kind == agent_type)
 
 
@@ -45,8 +44,6 @@ def make(agent_type: str, name: str, params: dict[str, Any]) -> Strategy:
     """Instantiate a registered strategy; ``KeyError`` with a readable message if unknown."""
     if name == "default":
         name = DEFAULTS[agent_type]
-    if (agent_type, name) not in REGISTRY:
-        plugins.load_entry_points()
     try:
         cls = REGISTRY[(agent_type, name)]
     except KeyError:
@@ -62,7 +59,6 @@ from aimarket.strategies import (  # noqa: E402  (built-ins register on import)
     lab,
     learning,
     open_source,
-    plugins,
     regulator,
 )
 

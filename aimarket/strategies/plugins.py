@@ -1,9 +1,9 @@
 """User strategies: Python code the user names explicitly, never scenario text.
 
-Two sources: installed packages declaring an entry point in the group ``aimarket.strategies``
-(loaded the first time a strategy is looked up that is not built in, or when strategies are
-listed), and ``--plugin MODULE_OR_FILE`` on the command line (an importable module name or a
-``.py`` file). Importing the code registers its strategies (the ``register`` decorator); an entry
+Two sources, both loaded only when asked: ``--plugin MODULE_OR_FILE`` on the command line (an
+importable module name or a ``.py`` file), and installed packages declaring an entry point in the
+group ``aimarket.strategies`` (``--plugin entry-points`` loads them all; a scenario naming an
+unknown strategy never imports anything). Importing the code registers its strategies (the ``register`` decorator); an entry
 point may also name a ``Strategy`` class, which is then registered. Batch workers receive the
 plugin names (recorded in the run store's manifest) and load them again.
 """
@@ -22,16 +22,20 @@ from pathlib import Path
 from aimarket.errors import UserError
 
 ENTRY_POINT_GROUP = "aimarket.strategies"
+ENTRY_POINTS = "entry-points"  # the --plugin name that loads every installed entry point
 _loaded: set[str] = set()
 _entry_points_loaded = False
 
 
 def load(plugins: Sequence[str]) -> list[str]:
-    """Import each plugin (module name or ``.py`` file) once; return their canonical names
-    (files as absolute paths) for other processes. Any failure is a one-line ``UserError``."""
+    """Import each plugin (module name, ``.py`` file, or ``entry-points``) once; return their
+    canonical names (files as absolute paths) for other processes. Any failure is a one-line
+    ``UserError``."""
     names = [_canonical(p) for p in plugins]
     for name in names:
-        if name in _loaded:
+        if name == ENTRY_POINTS:
+            load_entry_points()
+        if name in _loaded or name == ENTRY_POINTS:
             continue
         try:
             if name.endswith(".py"):
@@ -95,5 +99,6 @@ def add_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="MODULE_OR_FILE",
-        help="load user strategies from a module or .py file (repeatable)",
+        help="load user strategies from a module or .py file, or 'entry-points' for every"
+        f" installed entry point of the group {ENTRY_POINT_GROUP} (repeatable)",
     )
