@@ -207,3 +207,47 @@ def test_report_of_a_batch_where_every_run_failed(tmp_path):
     path = build_report(root, tmp_path / "f.html", strict=True)
     assert "no run finished" in path.read_text()
     assert pd.read_csv(tmp_path / "f_tables" / "failures.csv")["failure_rate"].eq(1).all()
+
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def test_a_report_of_hostile_names_escapes_every_piece_of_user_text(tmp_path):
+    from html.parser import HTMLParser
+
+    from aimarket.cli import main
+
+    scenario = tmp_path / "evil.toml"
+    scenario.write_text(
+        f'name = "<img src=x onerror=alert(2)>"\ndescription = "{HOSTILE}"\nticks = 3\n'
+        f'[[hyperscalers]]\nname = "{HOSTILE}"\n[[hyperscalers]]\nname = "C2"\n'
+        '[[labs]]\nname = "\'><svg onload=alert(3)>"\n[[labs]]\nname = "L2"\n'
+    )
+    out = tmp_path / "runs" / "b"
+    sweep = f"hyperscalers.{HOSTILE}.capacity_gw=1,2"
+    args = ["batch", str(scenario), "-r", "2", "--jobs", "1", "--sweep", sweep, "--out", str(out)]
+    assert main(args) == 0
+    report = build_report(out)
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[tuple[str, dict]] = []
+            self.text = ""
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, dict(attrs)))
+
+        def handle_data(self, data):
+            self.text += data
+
+    page = Tags()
+    page.feed(report.read_text())
+    assert "script" not in {tag for tag, _ in page.tags}
+    assert not [a for _, attrs in page.tags for a in attrs if a.startswith("on")]
+    images = [attrs["src"] for tag, attrs in page.tags if tag == "img"]
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    links = [attrs["href"] for tag, attrs in page.tags if tag == "a"]
+    assert links and all(h.startswith("report_tables/") and ".." not in h for h in links)
+    assert all((report.parent / h).is_file() for h in links)
+    assert HOSTILE in page.text  # shown as text, not markup

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -56,8 +57,10 @@ class Section:
             self.figures.append((caption, to_data_uri(fig)))
 
     def table(self, name: str, caption: str, df: pd.DataFrame) -> None:
+        """Add a table; ``name`` (which may hold swept keys, so firm names) becomes a safe file
+        name for its CSV."""
         if df is not None and not df.empty:
-            self.tables.append((name, caption, df))
+            self.tables.append((re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-"), caption, df))
 
 
 @dataclass
@@ -531,14 +534,14 @@ def render(sections: list[Section], title: str, tables_dir: str) -> str:
         parts += [f"<div class='note'>{html.escape(n)}</div>" for n in sec.notes]
         for caption, uri in sec.figures:
             parts.append(
-                f"<figure><img src='{uri}' alt='{html.escape(caption)}'>"
+                f"<figure><img src='{html.escape(uri)}' alt='{html.escape(caption)}'>"
                 f"<figcaption>{html.escape(caption)}</figcaption></figure>"
             )
         for name, caption, df in sec.tables:
             parts.append(
                 f"<details{' open' if len(df) <= 12 else ''}><summary>"
-                f"{html.escape(caption)} (<a href='{tables_dir}/{name}.csv'>{name}.csv"
-                f"</a>)</summary>{_table_html(df)}</details>"
+                f"{html.escape(caption)} (<a href='{html.escape(quote(f'{tables_dir}/{name}.csv'))}'>"
+                f"{html.escape(name)}.csv</a>)</summary>{_table_html(df)}</details>"
             )
         parts.append("</section>")
     parts.append("</body></html>")
