@@ -44,10 +44,17 @@ def simulate(
     Undefined values (NaN in the model, e.g. the open-weight gap without open projects) are
     None in every record; an infinite value stops the run (``SimulationError``, as does a
     non-finite or negative transfer: numpy's floating-point warnings are silenced meanwhile)."""
-    with np.errstate(all="ignore"):
-        model = AIMarket(scenario, rng=seed, detail=detail)
-        for _ in range(scenario.ticks if ticks is None else ticks):
-            model.step()
+    model = None
+    try:
+        with np.errstate(all="ignore"):
+            model = AIMarket(scenario, rng=seed, detail=detail)
+            for _ in range(scenario.ticks if ticks is None else ticks):
+                model.step()
+    except (OverflowError, ZeroDivisionError, FloatingPointError) as err:
+        raise SimulationError(
+            f"month {model.tick if model else 0}: {type(err).__name__} ({err}); the inputs are outside the range"
+            " where the model is defined"
+        ) from None
     return RunResult(
         scenario=scenario.name,
         seed=seed,
