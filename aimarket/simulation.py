@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ def _defined(*rows: dict, what: str) -> list[dict]:
 def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
     """Write a run folder atomically: built in a temporary sibling, then renamed into place."""
     out = Path(out)
-    if out.exists():
+    if os.path.lexists(out):
         raise UserError(f"{out}: output folder exists; choose another --out or remove it")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +151,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_seed(args.seed)
     scenario = load_scenario(args.scenario, parse_sets(args.set))
     out = Path(args.out) if args.out else Path("runs") / f"{slug(scenario.name)}-seed{args.seed}"
-    if out.exists():
+    if os.path.lexists(out):
         raise UserError(f"{out}: output folder exists; choose another --out or remove it")
     result = simulate(scenario, args.seed, ticks=args.ticks, detail=True)
     write_run(result, scenario, out)
