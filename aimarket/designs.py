@@ -27,7 +27,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from aimarket.errors import UserError
-from aimarket.scenario import parse_value
+from aimarket.dotted import parse_value
 
 KINDS = ("grid", "lhs", "sobol", "morris")
 
