@@ -40,7 +40,10 @@ def test_money_is_conserved_and_cash_reconciles(seed, demand, capital, name):
         for layer in ("cloud", "chips"):
             shares = model.ctx.blocs.layer_shares[layer]
             assert not shares or abs(sum(shares.values()) - 1.0) < 1e-9
-        assert abs(sum(model.ctx.blocs.layer_shares["models"].values()) + row["open_share"] - 1.0) < 1e-9
+        assert (
+            abs(sum(model.ctx.blocs.layer_shares["models"].values()) + row["open_share"] - 1.0)
+            < 1e-9
+        )
     net = dict.fromkeys(model.firms, 0.0)
     for _, source, target, amount, _ in model.ledger.rows:
         if source in net:
@@ -259,7 +262,9 @@ def test_a_shock_to_the_outside_capital_pool_restarts_its_growth():
     model = AIMarket(type(scenario).from_data(data, origin="<test>"), rng=0)
     for _ in range(13):
         model.step()
-    assert model.ctx.world.outside_capital == pytest.approx(1.0 * 2.0)  # twelve months of growth from 1.0
+    assert model.ctx.world.outside_capital == pytest.approx(
+        1.0 * 2.0
+    )  # twelve months of growth from 1.0
 
 
 def test_a_lab_that_enters_later_is_out_of_every_market_until_its_month(symmetric):

@@ -398,7 +398,9 @@ def test_strategic_rationer_hands_its_scarce_supply_to_its_partner():
     for strategy in ("merchant-seller", "strategic-rationer"):
         model = _run("symmetric", {**short, "chipmakers.ChipCo.strategy": strategy})
         chipco = model.ctx.chipmakers[0]
-        sold = {h.name: sum(month[h.name] for month in chipco.sales) for h in model.ctx.hyperscalers}
+        sold = {
+            h.name: sum(month[h.name] for month in chipco.sales) for h in model.ctx.hyperscalers
+        }
         shares[strategy] = {k: v / sum(sold.values()) for k, v in sold.items()}
         partner = chipco.priority
     (partner,) = partner
@@ -478,7 +480,10 @@ def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
         model.step()
     assert sorted(set(checked)) == ["ChipCo", "CloudA", "CloudB"]
     chipco = model.firms["ChipCo"]
-    assert chipco.observe(model.info).holdings_bn > 0 and model.firms["CloudB"].observe(model.info).holdings_bn == 0
+    assert (
+        chipco.observe(model.info).holdings_bn > 0
+        and model.firms["CloudB"].observe(model.info).holdings_bn == 0
+    )
     sales = chipco.observe(model.info).sales_by_cloud
     assert sum(sales.values()) == pytest.approx(sum(chipco.delivered)) and sum(sales.values()) > 0
 
