@@ -20,6 +20,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from aimarket import strategies
+from aimarket.clauses import Exclusivity
 from aimarket.dotted import set_key, value_at
 from aimarket.errors import ScenarioError
 
@@ -245,7 +246,7 @@ class DealSpec(Spec):
     target: str = Field(description="[-] target or buyer (agent name)")
     amount_bn: NonNeg = _f(0.0, "[USD bn] equity investment")
     credit_share: Fraction = _f(0.0, "[fraction] share of the amount paid as credits")
-    exclusivity: Literal["none", "rofr", "exclusive"] = _f("none", "[-] exclusivity clause")
+    exclusivity: Exclusivity = _f(Exclusivity.NONE, "[-] clause: none, rofr or exclusive")
     duration_months: int = _f(48, "[months] term", ge=1)
     exit_penalty_bn: NonNeg = _f(0.0, "[USD bn] paid by the target to break early")
     commit_gw: NonNeg = _f(0.0, "[eff-GW/month] take-or-pay compute (chips: GW/month)")
