@@ -692,8 +692,25 @@ def add_executor_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """Every check `run` and `batch` make (here because it plans the default [sweep] too)."""
+    from aimarket.model import AIMarket
+    from aimarket.scenario import load_scenario
+
+    for source in args.scenarios:
+        scenario = load_scenario(source)
+        AIMarket(scenario, rng=0)  # strategies and deals resolve
+        plan_design(scenario)  # its default [sweep], as `batch` would run it
+        print(f"ok  {scenario.origin}  ({scenario.name}, {scenario.ticks} months)")
+    return 0
+
+
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    """Add the `aimarket batch` subcommand."""
+    """Add the `aimarket batch` and `aimarket validate` subcommands."""
+    val = sub.add_parser("validate", help="check scenario files (also their [sweep])")
+    val.add_argument("scenarios", nargs="+")
+    user_plugins.add_option(val)
+    val.set_defaults(func=_cmd_validate)
     p = sub.add_parser(
         "batch",
         help="run a scenario many times over a design into a run store",

@@ -7,6 +7,10 @@ class UserError(Exception):
     exit_code = 2
 
 
+class ScenarioError(UserError):
+    """A scenario file or override is invalid: ``file: key: reason``."""
+
+
 class SimulationError(UserError):
     """A run left the domain where the model is defined (inputs too extreme): a mechanism
     produced a non-finite or negative amount. Names the mechanism, month and firms; in a batch

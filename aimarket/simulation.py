@@ -1,6 +1,6 @@
 """One run of a scenario: ``simulate`` returns a ``RunResult``; ``write_run`` saves its folder.
 
-Also the single-run commands: ``aimarket run``, ``aimarket validate``, ``aimarket scenarios``.
+Also the single-run commands: ``aimarket run``, ``aimarket scenarios``.
 """
 
 from __future__ import annotations
@@ -172,17 +172,6 @@ def check_seed(seed: int | None, option: str = "--seed") -> None:
         raise UserError(f"{option} {seed}: must be between 0 and 2**63 - 1")
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from aimarket.batch import plan_design
-
-    for source in args.scenarios:
-        scenario = load_scenario(source)
-        AIMarket(scenario, rng=0)  # strategies and deals resolve
-        plan_design(scenario)  # its default [sweep], as `batch` would run it
-        print(f"ok  {scenario.origin}  ({scenario.name}, {scenario.ticks} months)")
-    return 0
-
-
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     for name, description in list_scenarios():
         print(f"{name:22s} {description}")
@@ -198,9 +187,5 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--out", help="output folder (default runs/SCENARIO-seedN)")
     plugins.add_option(run)
     run.set_defaults(func=_cmd_run)
-    val = sub.add_parser("validate", help="check scenario files")
-    val.add_argument("scenarios", nargs="+")
-    plugins.add_option(val)
-    val.set_defaults(func=_cmd_validate)
     lst = sub.add_parser("scenarios", help="list the scenarios in scenarios/")
     lst.set_defaults(func=_cmd_scenarios)

@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
-from aimarket.deals import Exclusivity
+from aimarket.clauses import Exclusivity
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from aimarket.errors import UserError
-from aimarket.strategies import AGENT_TYPES, REGISTRY, plugins
+from aimarket.strategies import plugins
+from aimarket.strategies.registry import AGENT_TYPES, REGISTRY
 
 
 def listing(agent_type: str | None = None, long: bool = False) -> list[str]:

@@ -20,6 +20,8 @@ from importlib import metadata
 from pathlib import Path
 
 from aimarket.errors import UserError
+from aimarket.strategies.base import Strategy
+from aimarket.strategies.registry import register
 
 ENTRY_POINT_GROUP = "aimarket.strategies"
 ENTRY_POINTS = "entry-points"  # the --plugin name that loads every installed entry point
@@ -51,21 +53,21 @@ def load(plugins: Sequence[str]) -> list[str]:
 
 
 def load_entry_points() -> None:
-    """Load every installed entry point of the group ``aimarket.strategies`` (once)."""
+    """Load every installed entry point of the group ``aimarket.strategies`` (once; only when
+    asked, ``--plugin entry-points``): a module registers its own classes on import, a
+    ``Strategy`` class named directly is registered here."""
     global _entry_points_loaded
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
-    from aimarket.strategies import Strategy, register
-
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             obj = ep.load()
-            if isinstance(obj, type) and issubclass(obj, Strategy):
-                register(obj)
         except Exception as err:
             where = f"entry point {ep.name} = {ep.value} (group {ENTRY_POINT_GROUP})"
             raise UserError(f"{where}: {type(err).__name__}: {err}") from None
+        if isinstance(obj, type) and issubclass(obj, Strategy):
+            register(obj)
 
 
 def _canonical(plugin: str) -> str:
