@@ -56,11 +56,14 @@ def simulate(
             f"month {model.tick if model else 0}: {type(err).__name__} ({err}); the inputs are outside the range"
             " where the model is defined"
         ) from None
+    outcome, timeseries = _without_compute(
+        _defined(model.outcome(), what="outcome")[0], _defined(*model.rows, what="time series")
+    )
     return RunResult(
         scenario=scenario.name,
         seed=seed,
-        outcome=_defined(model.outcome(), what="outcome")[0],
-        timeseries=_defined(*model.rows, what="time series"),
+        outcome=outcome,
+        timeseries=timeseries,
         events=model.events.rows,
         agents=_defined(*model.agent_rows, what="agent rows"),
         ledger=model.ledger.rows,
@@ -75,6 +78,37 @@ def _defined(*rows: dict, what: str) -> list[dict]:
                 month = f"month {row['tick']}: " if "tick" in row else ""
                 raise SimulationError(f"{month}{what} field {key!r} is infinite")
     return [jsonio.defined(row) for row in rows]
+
+
+#: Time-series fields measuring served compute or model use: undefined (None) in a month in which
+#: no cloud has compute capacity, since nothing can be served.
+NEEDS_COMPUTE = (
+    "hhi_cloud",
+    "bloc_hhi_cloud",
+    "top_bloc_share_cloud",
+    "hhi_models",
+    "bloc_hhi_models",
+    "top_bloc_share_models",
+    "mean_providers",
+    "open_share",
+    "consumer_surplus",
+)
+
+
+def _without_compute(outcome: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
+    """Months without any cloud compute (a degenerate economy) report ``NEEDS_COMPUTE`` fields
+    as None; so does the outcome (its consumer surplus, and its final values and regime when
+    the last month has none)."""
+    idle = [row.get("capacity_eff_gw") == 0 for row in rows]
+    if not any(idle):
+        return outcome, rows
+    undefined = dict.fromkeys(NEEDS_COMPUTE)
+    rows = [{**row, **undefined} if none else row for row, none in zip(rows, idle, strict=True)]
+    outcome = {**outcome, "consumer_surplus": None}
+    if idle[-1]:
+        outcome |= {f"{f}_final": None for f in NEEDS_COMPUTE if f"{f}_final" in outcome}
+        outcome["regime"] = None
+    return outcome, rows
 
 
 def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
@@ -125,9 +159,14 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
 
 
 def summary_lines(result: RunResult) -> list[str]:
-    o = result.outcome
-    first = o["first_breakdown_tick"]
-    return [
+    o = {k: _Shown(v) for k, v in result.outcome.items()}
+    first = result.outcome["first_breakdown_tick"]
+    idle = sum(row.get("capacity_eff_gw") == 0 for row in result.timeseries)
+    note = [
+        f"no cloud had compute in {idle} of {len(result.timeseries)} months: shares, HHI,"
+        " consumer surplus (and, if in the last month, the regime) are undefined (null) there"
+    ]
+    return (note if idle else []) + [
         f"scenario {result.scenario}, seed {result.seed}, {o['ticks']} months",
         f"regime: {o['regime']}"
         + (
@@ -144,6 +183,19 @@ def summary_lines(result: RunResult) -> list[str]:
         f"regulators: {o['regulator_reviews']} reviews, {o['regulator_blocks']} blocks, {o['regulator_remedies']} remedies",
         f"consumer surplus: {o['consumer_surplus']:.1f} USD bn over the run",
     ]
+
+
+class _Shown:
+    """A value for the run summary: formatted as given, or ``undefined`` when None."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return "undefined" if self.value is None else format(self.value, spec)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

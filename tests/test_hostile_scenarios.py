@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+import pandas as pd
 import pytest
 
 from aimarket.cli import main
@@ -162,3 +163,26 @@ def test_summary_json_is_strict_and_undefined_values_are_null(tmp_path):
     assert main(["run", "symmetric", "--ticks", "3", "--out", str(tmp_path / "s")]) == 0
     summary = _strict((tmp_path / "s" / "summary.json").read_text())
     assert summary["outcome"]["open_gap_months_final"] is None
+
+
+def test_an_economy_without_compute_reports_what_is_undefined_as_null(tmp_path, capsys):
+    sets = [
+        f"--set=hyperscalers.Cloud{c}.{key}=0"
+        for c in "ABC"
+        for key in ("capacity_gw", "pipeline_gw", "cash_bn")
+    ]
+    args = ["run", "symmetric", "--ticks", "4", "--out", str(tmp_path / "s"), *sets]
+    assert main([*args, "--set=market.enterprise_compute_gw=0"]) == 0
+    assert "no cloud had compute in 4 of 4 months" in capsys.readouterr().out
+    outcome = _strict((tmp_path / "s" / "summary.json").read_text())["outcome"]
+    for key in ("regime", "consumer_surplus", "hhi_cloud_final", "top_bloc_share_models_final"):
+        assert outcome[key] is None, key
+    assert outcome["hhi_chips_final"] is not None  # chips are still a market
+    series = pd.read_parquet(tmp_path / "s" / "timeseries.parquet")
+    assert series["hhi_models"].isna().all() and series["consumer_surplus"].isna().all()
+
+
+def test_an_economy_with_compute_has_every_layer_defined(tmp_path):
+    assert main(["run", "symmetric", "--ticks", "3", "--out", str(tmp_path / "s")]) == 0
+    outcome = _strict((tmp_path / "s" / "summary.json").read_text())["outcome"]
+    assert outcome["regime"] == "competitive" and outcome["consumer_surplus"] > 0
