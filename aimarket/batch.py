@@ -602,7 +602,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     """Add the `aimarket batch` subcommand."""
     p = sub.add_parser(
         "batch",
-        help="run a scenario many times over a design into a run store",
         description="Run SCENARIO over a design × replications into a resumable run store.",
     )
     p.add_argument("scenario", help="scenario file or name in scenarios/")

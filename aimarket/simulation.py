@@ -11,15 +11,15 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from aimarket import __version__
 from aimarket.errors import UserError
-from aimarket.model import AIMarket
-from aimarket.scenario import Scenario, list_scenarios, load_scenario
+from aimarket.scenario import list_scenarios, load_scenario
 from aimarket.strategies import plugins
+
+if TYPE_CHECKING:
+    from aimarket.scenario import Scenario
 
 
 @dataclass
@@ -39,6 +39,8 @@ def simulate(
     scenario: Scenario, seed: int, *, ticks: int | None = None, detail: bool = False
 ) -> RunResult:
     """Run ``scenario`` for ``ticks`` months (default: the scenario's horizon) with ``seed``."""
+    from aimarket.model import AIMarket
+
     model = AIMarket(scenario, rng=seed, detail=detail)
     for _ in range(scenario.ticks if ticks is None else ticks):
         model.step()
@@ -55,6 +57,8 @@ def simulate(
 
 def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
     """Write a run folder atomically: built in a temporary sibling, then renamed into place."""
+    import pandas as pd
+
     out = Path(out)
     if out.exists():
         raise UserError(f"{out}: output folder exists; choose another --out or remove it")
@@ -134,6 +138,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from aimarket.model import AIMarket
+
     for source in args.scenarios:
         scenario = load_scenario(source)
         AIMarket(scenario, rng=0)  # strategies and deals resolve
@@ -148,7 +154,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    run = sub.add_parser("run", help="run one scenario and write its outputs")
+    run = sub.add_parser("run", description="Run one scenario and write its outputs.")
     run.add_argument("scenario", help="scenario file or name in scenarios/")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--ticks", type=int, help="months to simulate (default: the scenario's)")
@@ -156,9 +162,9 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--out", help="output folder (default runs/SCENARIO-seedN)")
     plugins.add_option(run)
     run.set_defaults(func=_cmd_run)
-    val = sub.add_parser("validate", help="check scenario files")
+    val = sub.add_parser("validate", description="Check scenario files.")
     val.add_argument("scenarios", nargs="+")
     plugins.add_option(val)
     val.set_defaults(func=_cmd_validate)
-    lst = sub.add_parser("scenarios", help="list the scenarios in scenarios/")
+    lst = sub.add_parser("scenarios", description="List the shipped scenarios.")
     lst.set_defaults(func=_cmd_scenarios)

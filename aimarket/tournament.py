@@ -410,7 +410,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "tournament",
-        help="strategy profiles for a role over common seeds: payoffs, ranking, stability",
         description="Run each listed strategy as ROLE's profile over the same seeds (a batch), "
         "then report payoffs with 95 % intervals, a ranking, market outcomes and stability.",
     )

@@ -14,7 +14,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     """Add the `analyze` and `compare` subcommands."""
     p = sub.add_parser(
         "analyze",
-        help="statistics, figures and an HTML report of a run store",
         description="Analyse RUN_DIR's outcomes and write a self-contained HTML report with its "
         "tables as CSV beside it.",
     )
@@ -30,7 +29,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
 
     c = sub.add_parser(
         "compare",
-        help="outcome differences between two run stores or two settings of one",
         description="Effect of going from A to B per outcome: paired over replications when "
         "seeds match (common random numbers), else independent; effect sizes, CIs, tests.",
     )
