@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scenarios": ("aimarket.simulation", "list the scenarios in scenarios/"),
     "validate": ("aimarket.simulation", "check scenario files"),
     "run": ("aimarket.simulation", "run one scenario and write its outputs"),
+    "explore": ("aimarket.explore", "watch one run unfold in the browser (SolaraViz)"),
     "batch": ("aimarket.batch", "run a scenario many times over a design into a run store"),
     "tournament": (
         "aimarket.tournament",
