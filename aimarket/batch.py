@@ -19,6 +19,7 @@ import argparse
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
+import logging
 import multiprocessing
 import os
 import platform
@@ -52,6 +53,8 @@ EXECUTORS = ("serial", "process", "dask")
 RUN_STREAM, DESIGN_STREAM = 0, 1
 ID_FIELDS = {"run_id": pa.int64(), "design_point": pa.int64(), "replication": pa.int64()}
 STATUS_FIELDS = {"status": pa.string(), "error": pa.string(), "traceback": pa.string()}
+PROGRESS_SECONDS = 10.0  # at most this long between progress lines when stderr is no terminal
+log = logging.getLogger(__name__)
 DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx", "SALib")
 
 
@@ -214,6 +217,8 @@ def run_batch(
     extra: Mapping[str, object] | None = None,
 ) -> BatchSummary:
     """Run `design` × `replications` of `scenario` into the run store `out`.
+
+    With `progress`, a bar on a terminal, else a line at least every ~10 s (logger ``aimarket``).
 
     `jobs` workers (1: in this process); `executor` "serial", "process" or "dask" (`scheduler`
     address, else a local cluster of `jobs` workers). With `resume`, continues the batch in `out`
@@ -563,8 +568,13 @@ def _dask_executor(jobs: int, scheduler: str | None) -> Iterator[cf.Executor]:
 
 
 def _progress(total: int, initial: int, enabled: bool) -> Any:
+    """A tqdm bar when stderr is a terminal, else a `_LineProgress`; silent unless `enabled` and
+    the ``aimarket`` logger shows INFO (``-q`` hides both)."""
     from tqdm import tqdm
 
+    enabled = enabled and log.isEnabledFor(logging.INFO)
+    if enabled and not sys.stderr.isatty():
+        return _LineProgress(total, initial)
     return tqdm(
         total=total,
         initial=initial,
@@ -574,6 +584,34 @@ def _progress(total: int, initial: int, enabled: bool) -> Any:
         dynamic_ncols=True,
         smoothing=0.1,
     )
+
+
+class _LineProgress:
+    """Progress for logs and redirected output: one line at most every `PROGRESS_SECONDS` as
+    chunks finish, and one at the end (the tqdm calls a batch makes)."""
+
+    def __init__(self, total: int, initial: int) -> None:
+        self.total, self.initial, self.n, self.failed = total, initial, initial, 0
+        self.start = self.last = time.monotonic()
+
+    def update(self, n: int) -> None:
+        self.n += n
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_SECONDS or self.n >= self.total:
+            self.last = now
+            elapsed, ran = now - self.start, self.n - self.initial
+            remaining = self.total - self.n
+            left = f", about {elapsed / ran * remaining:.0f} s left" if ran and remaining else ""
+            log.info(
+                f"batch: {self.n}/{self.total} runs ({self.n / self.total:.0%}), "
+                f"{self.failed} failed, {elapsed:.0f} s{left}"
+            )
+
+    def set_postfix(self, failed: int, refresh: bool = False) -> None:
+        self.failed = failed
+
+    def close(self) -> None:
+        pass
 
 
 def _now() -> str:
@@ -664,7 +702,7 @@ def _cli(args: argparse.Namespace) -> int:
             chunk_size=args.chunk_size,
             resume=args.resume,
             keep_timeseries=args.keep_timeseries,
-            progress=sys.stderr.isatty(),
+            progress=True,
             plugins=args.plugin,
         )
     except KeyboardInterrupt:

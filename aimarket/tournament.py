@@ -469,7 +469,7 @@ def _cli(args: argparse.Namespace) -> int:
         executor=args.executor,
         scheduler=args.scheduler,
         plugins=args.plugin,
-        progress=sys.stderr.isatty(),
+        progress=True,
     )
     print(text(load(out, args.payoff)))  # a resumed tournament may be read with another payoff
     print(f"\nresults: {out}/ (aimarket analyze {out} for the HTML report)")

@@ -7,9 +7,13 @@ source scripts/find-python.sh
 scenario="${1:-amazon-openai}"
 replications="${2:-40}"
 if [ ! -x .venv/bin/aimarket ]; then
+  echo "main job: creating .venv with $(find_python)"
   "$(find_python)" -m venv .venv
+  echo "main job: upgrading pip"
   .venv/bin/python -m pip install --quiet --upgrade pip
+  echo "main job: installing aimarket and its dependencies (.[dev]: numpy, pandas, mesa, ...; about 1 min)"
   .venv/bin/python -m pip install --quiet -e '.[dev]'
+  echo "main job: installed"
 fi
 out="runs/${scenario}-$(date +%Y%m%d-%H%M%S)"
 .venv/bin/aimarket batch "$scenario" --replications "$replications" --jobs 2 --out "$out"

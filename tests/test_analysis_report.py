@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import logging
 import re
 
 import numpy as np
@@ -169,9 +170,13 @@ def _run_cli(argv):
     return args.func(args)
 
 
-def test_cli_analyze_compare_and_user_errors(store, tmp_path, capsys):
+def test_cli_analyze_compare_and_user_errors(store, tmp_path, capsys, caplog):
+    caplog.set_level(logging.INFO, logger="aimarket")
     assert _run_cli(["analyze", str(store), "--report", str(tmp_path / "a.html"), "--by", HHI]) == 0
     assert (tmp_path / "a.html").is_file()
+    stages = [r.message for r in caplog.records if r.message.startswith("analyze:")]
+    assert stages[0].startswith("analyze: reading") and "report written" in stages[-1]
+    assert any(s.startswith("analyze: [1/") for s in stages)
     assert (
         _run_cli(
             [

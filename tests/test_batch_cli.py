@@ -38,7 +38,8 @@ def test_batch_runs_the_scenario_sweep_and_says_where_results_are(mini, tmp_path
     code = main(["batch", str(mini), "-r", "2", "--ticks", "2", "-j", "2", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert f"results: {out}/" in captured.out and captured.err == ""  # no bar off a terminal
+    assert f"results: {out}/" in captured.out
+    assert captured.err.startswith("batch: 4/4 runs (100%)")  # a progress line, not a bar
     table = read_outcomes(out)
     assert len(table) == 4 and (table["status"] == "ok").all()
     assert list(table["market.demand_growth_per_year"]) == [0.5, 0.5, 1.0, 1.0]
@@ -87,3 +88,15 @@ def test_existing_folder_and_mismatched_resume_are_refused(mini, tmp_path, capsy
     assert "differ from the recorded batch" in capsys.readouterr().err
     assert main(["batch", str(mini), "--out", str(out), "--resume", "--set", "ticks=5"]) == 2
     assert "scenario hash" in capsys.readouterr().err
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal_and_none_with_quiet(
+    mini, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(batch, "PROGRESS_SECONDS", 0.0)
+    args = ["batch", str(mini), "-r", "3", "--ticks", "2", "--executor", "serial", "--chunk-size"]
+    assert main([*args, "1", "--out", str(tmp_path / "a")]) == 0
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("batch:")]
+    assert len(lines) == 6 and lines[-1].startswith("batch: 6/6 runs (100%), 0 failed")
+    assert main(["-q", *args, "1", "--out", str(tmp_path / "b")]) == 0
+    assert "batch:" not in capsys.readouterr().err

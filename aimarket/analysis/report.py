@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import html
+import logging
 import re
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from aimarket.analysis.plotting import PALETTE, grid, to_data_uri
 from aimarket.analysis.stats import SMALL_N
 
 MAX_ROWS = 40
+log = logging.getLogger(__name__)
 SENSITIVITY_FIELDS = (
     "monopoly_like",
     "hhi_cloud_final",
@@ -483,8 +486,9 @@ def analyse(run: RunData, by: list[str] | None = None, strict: bool = False) -> 
     if run.ok.empty:
         makers = (overview,)
         run.notes.append("no run finished (status ok): only the failure table can be shown")
-    for make in makers:
+    for n, make in enumerate(makers, 1):
         name = make.__name__.removesuffix("_section").replace("_", " ").capitalize()
+        log.info(f"analyze: [{n}/{len(makers)}] {name.lower()}")
         try:
             sections.append(make(ctx))
         except Skipped as why:
@@ -568,7 +572,11 @@ def build_report(
     """Write the HTML report of `run` to `path` (default ``RUN_DIR/report.html``) and its tables
     as CSV into ``<stem>_tables/`` beside it; with ``figures_dir`` also every figure as a PNG file.
     Returns the report path."""
-    run = run if isinstance(run, RunData) else load_run(run)
+    start = time.perf_counter()
+    if not isinstance(run, RunData):
+        log.info(f"analyze: reading {run}")
+        run = load_run(run)
+    log.info(f"analyze: {len(run.outcomes)} runs, {len(run.events)} events")
     path = Path(path) if path is not None else run.path / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tables_dir = path.parent / f"{path.stem}_tables"
@@ -582,4 +590,5 @@ def build_report(
     path.write_text(
         render(sections, f"aimarket report: {run.name}", tables_dir.name), encoding="utf-8"
     )
+    log.info(f"analyze: report written in {time.perf_counter() - start:.1f} s")
     return path
