@@ -68,8 +68,9 @@ def _compare(args: argparse.Namespace) -> int:
         a, b = paired.split_setting(run_a.outcomes, args.key, *args.values)
         keys = [k for k in swept_keys(run_a.manifest, a) if k != args.key]
         label = f"{args.key}: {args.values[0]} → {args.values[1]}"
-    table = paired.compare(a, b, match=["replication", *keys])
+    table = paired.compare(a, b, keys=keys)
     print(label)
+    print(table.attrs["pairing"])
     cols = ["outcome", "design", "diff", "lo", "hi", "test", "p_value", "small_sample"]
     with pd.option_context("display.width", 160, "display.max_rows", 100):
         print(table[[c for c in cols if c in table]].to_string(index=False, float_format="%.4g"))

@@ -398,7 +398,8 @@ def paired_section(ctx: Context) -> Section:
         a_val, b_val = sorted(out[key].dropna().unique())
         a, b = paired.split_setting(out, key, a_val, b_val)
         others = [k for k in ctx.keys if k != key]
-        table = paired.compare(a, b, match=["replication", *others])
+        table = paired.compare(a, b, keys=others)
+        sec.notes.append(f"{key}: {table.attrs['pairing']}")
         sec.table(f"paired_{key}", f"{key}: {a_val} → {b_val}", table)
         sec.figure(f"{key}: {a_val} → {b_val} (diff b − a, 95 % CI)", _effects_figure(table))
     return sec
