@@ -25,11 +25,12 @@ from aimarket.scenario import parse_value
 
 def comparable_fields(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
     """Known outcome fields and per-firm ``payoff.<firm>``/``value.<firm>`` present (with values)
-    on both sides, after the event flag ``breakdown``."""
+    on both sides, after the event flag ``breakdown`` (when both record breakdowns)."""
     firm = tuple(f"{prefix}." for prefix in FIRM_FIELDS)
     known = [*OUTCOME_LABELS, *(c for c in a.columns if c.startswith(firm))]
     fields = [f for f in known if f in a and f in b and f != "first_breakdown_tick"]
-    return ["breakdown", *[f for f in fields if a[f].notna().any() or b[f].notna().any()]]
+    flag = ["breakdown"] if "first_breakdown_tick" in a and "first_breakdown_tick" in b else []
+    return [*flag, *[f for f in fields if a[f].notna().any() or b[f].notna().any()]]
 
 
 def _values(outcomes: pd.DataFrame, field: str) -> pd.Series:
