@@ -10,7 +10,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from aimarket.analysis.fields import DISTRIBUTION_FIELDS, label
-from aimarket.analysis.plotting import PALETTE, grid
+from aimarket.analysis.plotting import PALETTE, grid, styled
 from aimarket.analysis.stats import mean_with_ci
 
 
@@ -50,6 +50,7 @@ def outcome_summary(
     return pd.DataFrame(rows)
 
 
+@styled
 def plot_distributions(
     outcomes: pd.DataFrame,
     settings: pd.Series,

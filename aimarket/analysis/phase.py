@@ -14,6 +14,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from scipy import stats
 
+from aimarket.analysis.plotting import styled
 from aimarket.analysis.stats import SMALL_N, wilson_interval
 
 MAX_LEVELS = 12
@@ -86,6 +87,7 @@ def _tick_labels(values: np.ndarray) -> list[str]:
     return [f"{v:.4g}" for v in values]
 
 
+@styled
 def plot_phase(table: pd.DataFrame, x: str, y: str, event: str) -> Figure:
     """Heatmap of P(event) over (x, y) with cell annotations and the dashed 50 % contour."""
     p = table.pivot(index="y", columns="x", values="p").sort_index()
@@ -129,6 +131,7 @@ def plot_phase(table: pd.DataFrame, x: str, y: str, event: str) -> Figure:
     return fig
 
 
+@styled
 def plot_phase_1d(table: pd.DataFrame, x: str, event: str) -> Figure:
     """P(event) against one swept key with the Wilson band (when only one key was swept)."""
     fig = Figure(figsize=(6, 4), layout="constrained")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -28,7 +29,7 @@ from aimarket.analysis import timeseries as tsm
 from aimarket.analysis.fields import DISTRIBUTION_FIELDS, EVENTS
 from aimarket.analysis.load import RunData, load_run, setting_labels, swept_keys
 from aimarket.analysis.notes import Skipped
-from aimarket.analysis.plotting import PALETTE, grid, to_data_uri
+from aimarket.analysis.plotting import PALETTE, STYLE, grid, to_data_uri
 from aimarket.analysis.stats import SMALL_N
 
 MAX_ROWS = 40
@@ -491,7 +492,8 @@ def analyse(run: RunData, by: list[str] | None = None, strict: bool = False) -> 
         name = make.__name__.removesuffix("_section").replace("_", " ").capitalize()
         log.info(f"analyze: [{n}/{len(makers)}] {name.lower()}")
         try:
-            sections.append(make(ctx))
+            with matplotlib.rc_context(STYLE):
+                sections.append(make(ctx))
         except Skipped as why:
             sections.append(Section(name, notes=[f"skipped: {why}"]))
         except Exception as err:

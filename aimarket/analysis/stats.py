@@ -24,7 +24,8 @@ def _z(confidence: float) -> float:
 def wilson_interval(
     k: np.ndarray | int, n: np.ndarray | int, confidence: float = CONFIDENCE
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval (lower, upper) for `k` successes in `n` trials; NaN where n = 0."""
+    """Wilson score interval (lower, upper) for `k` successes in `n` trials; NaN where n = 0.
+    Exactly 0 (1) when k = 0 (k = n), not a rounding residue such as 5.6e-17."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     z = _z(confidence)
@@ -33,8 +34,8 @@ def wilson_interval(
         denom = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    lo = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-    hi = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    lo = np.where(n > 0, np.where(k == 0, 0.0, np.clip(centre - half, 0, 1)), np.nan)
+    hi = np.where(n > 0, np.where(k == n, 1.0, np.clip(centre + half, 0, 1)), np.nan)
     return lo, hi
 
 

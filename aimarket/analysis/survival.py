@@ -14,7 +14,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from aimarket.analysis.plotting import PALETTE
+from aimarket.analysis.plotting import PALETTE, styled
 from aimarket.analysis.stats import CONFIDENCE, SMALL_N, _z, proportion
 
 
@@ -165,6 +165,7 @@ def cause_table(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@styled
 def plot_survival(curves: pd.DataFrame, horizon: float | None = None) -> Figure:
     """Step plot of the Kaplan–Meier curves with shaded confidence bands and the 0.5 line."""
     fig = Figure(figsize=(7.5, 4.5), layout="constrained")
@@ -186,6 +187,7 @@ def plot_survival(curves: pd.DataFrame, horizon: float | None = None) -> Figure:
     return fig
 
 
+@styled
 def plot_causes(causes: pd.DataFrame) -> Figure:
     """Horizontal bars: share of first breakdowns by cause per setting, with Wilson error bars."""
     n_bars = causes["cause"].nunique() * max(1, causes["setting"].nunique())

@@ -9,7 +9,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from aimarket.analysis.fields import TIMESERIES_CONCENTRATION
-from aimarket.analysis.plotting import PALETTE, grid
+from aimarket.analysis.plotting import PALETTE, grid, styled
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -36,6 +36,7 @@ def envelopes(
     return out.reset_index()
 
 
+@styled
 def plot_envelopes(table: pd.DataFrame) -> Figure:
     """One panel per field: median line, 25–75 % (dark) and 5–95 % (light) bands per setting."""
     fields = list(dict.fromkeys(table["field"]))
