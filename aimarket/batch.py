@@ -26,6 +26,7 @@ import platform
 import secrets
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -587,31 +588,42 @@ def _progress(total: int, initial: int, enabled: bool) -> Any:
 
 
 class _LineProgress:
-    """Progress for logs and redirected output: one line at most every `PROGRESS_SECONDS` as
-    chunks finish, and one at the end (the tqdm calls a batch makes)."""
+    """Progress for logs and redirected output: a line every `PROGRESS_SECONDS` (from a timer
+    thread, so long chunks do not silence it) and one at the end; takes tqdm's calls."""
 
     def __init__(self, total: int, initial: int) -> None:
         self.total, self.initial, self.n, self.failed = total, initial, initial, 0
-        self.start = self.last = time.monotonic()
+        self.start = time.monotonic()
+        self._stop = threading.Event()
+        self._timer = threading.Thread(target=self._beat, daemon=True)
+        self._timer.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(PROGRESS_SECONDS):
+            self._line()
+
+    def _line(self) -> None:
+        elapsed, ran, remaining = (
+            time.monotonic() - self.start,
+            self.n - self.initial,
+            self.total - self.n,
+        )
+        left = f", about {elapsed / ran * remaining:.0f} s left" if ran and remaining else ""
+        log.info(
+            f"batch: {self.n}/{self.total} runs ({self.n / self.total:.0%}), "
+            f"{self.failed} failed, {elapsed:.0f} s{left}"
+        )
 
     def update(self, n: int) -> None:
         self.n += n
-        now = time.monotonic()
-        if now - self.last >= PROGRESS_SECONDS or self.n >= self.total:
-            self.last = now
-            elapsed, ran = now - self.start, self.n - self.initial
-            remaining = self.total - self.n
-            left = f", about {elapsed / ran * remaining:.0f} s left" if ran and remaining else ""
-            log.info(
-                f"batch: {self.n}/{self.total} runs ({self.n / self.total:.0%}), "
-                f"{self.failed} failed, {elapsed:.0f} s{left}"
-            )
 
     def set_postfix(self, failed: int, refresh: bool = False) -> None:
         self.failed = failed
 
     def close(self) -> None:
-        pass
+        self._stop.set()
+        self._timer.join()
+        self._line()
 
 
 def _now() -> str:

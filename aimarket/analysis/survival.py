@@ -166,8 +166,14 @@ def cause_table(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
 
 
 @styled
-def plot_survival(curves: pd.DataFrame, horizon: float | None = None) -> Figure:
-    """Step plot of the Kaplan–Meier curves with shaded confidence bands and the 0.5 line."""
+def plot_survival(
+    curves: pd.DataFrame,
+    horizon: float | None = None,
+    xlabel: str = "month of the run",
+    ylabel: str = "P(no exclusivity breakdown yet)",
+) -> Figure:
+    """Step plot of the Kaplan–Meier curves with shaded confidence bands and the 0.5 line; the
+    legend (one entry per setting) sits outside the axes, covering no curve."""
     fig = Figure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.subplots()
     colours = sns.color_palette(PALETTE, curves["setting"].nunique())
@@ -180,10 +186,10 @@ def plot_survival(curves: pd.DataFrame, horizon: float | None = None) -> Figure:
         ax.fill_between(times, km["lo"], km["hi"], step="post", color=colour, alpha=0.2)
     ax.axhline(0.5, color="grey", ls=":", lw=1)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("tick (month)")
-    ax.set_ylabel("P(no exclusivity breakdown yet)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if curves["setting"].nunique() > 1:
-        ax.legend(fontsize="small", title="setting")
+        fig.legend(loc="outside right upper", fontsize="x-small", title="setting")
     return fig
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from aimarket.analysis.fields import TIMESERIES_CONCENTRATION
+from aimarket.analysis.fields import TIMESERIES_CONCENTRATION, series_label
 from aimarket.analysis.plotting import PALETTE, grid, styled
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -50,8 +50,10 @@ def plot_envelopes(table: pd.DataFrame) -> Figure:
             ax.fill_between(sub["tick"], sub["q05"], sub["q95"], color=c, alpha=0.12, lw=0)
             ax.fill_between(sub["tick"], sub["q25"], sub["q75"], color=c, alpha=0.3, lw=0)
             ax.plot(sub["tick"], sub["q50"], color=c, label=str(g))
-        ax.set_title(field, fontsize="small")
-        ax.set_xlabel("tick (month)")
+        ax.set_ylabel(series_label(field), fontsize="small")
+        ax.set_xlabel("month of the run")
     if len(settings) > 1:
-        axes[0].legend(fontsize="x-small")
+        fig.legend(
+            *axes[0].get_legend_handles_labels(), loc="outside lower center", fontsize="x-small"
+        )
     return fig
