@@ -79,7 +79,16 @@ def configure_logging(quiet: bool = False, verbose: bool = False) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run the command, turn user mistakes into exit code 2."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(_command_of(argv)).parse_args(argv)
+    try:
+        parser = build_parser(_command_of(argv))
+    except ModuleNotFoundError as err:  # e.g. the system python3 outside the project's .venv
+        print(
+            f"aimarket: error: missing dependency {err.name!r} for {sys.executable}; activate "
+            "the project's environment (source .venv/bin/activate) or pip install -e .",
+            file=sys.stderr,
+        )
+        return 2
+    args = parser.parse_args(argv)
     configure_logging(args.quiet, args.verbose)
     try:
         if getattr(args, "plugin", None):

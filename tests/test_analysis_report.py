@@ -212,3 +212,18 @@ def test_report_of_a_batch_where_every_run_failed(tmp_path):
     path = build_report(root, tmp_path / "f.html", strict=True)
     assert "no run finished" in path.read_text()
     assert pd.read_csv(tmp_path / "f_tables" / "failures.csv")["failure_rate"].eq(1).all()
+
+
+def test_clause_spans_scanned_from_the_store_equal_those_of_the_loaded_events(store):
+    from aimarket.analysis import survival
+
+    run = load_run(store)
+    scanned = run.clause_spans
+    assert not scanned.empty and "events" not in vars(run)  # the events were never loaded
+    expected = survival.clause_spans(load_run(store).events)
+    key = ["run_id", "deal_id"]
+    pd.testing.assert_frame_equal(
+        scanned.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True),
+        check_names=False,
+    )

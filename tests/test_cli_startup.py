@@ -34,3 +34,23 @@ def test_help_lists_every_command_and_a_command_parses_its_options(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["batch", "baseline", "--no-such-option"])
     assert exit_.value.code == 2 and "--no-such-option" in capsys.readouterr().err
+
+
+def test_a_missing_dependency_is_one_line_with_what_to_do(monkeypatch, capsys):
+    import builtins
+
+    from aimarket import cli
+
+    real_import = builtins.__import__
+
+    def no_pydantic(name, *args, **kwargs):
+        if name.startswith("pydantic"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pydantic)
+    monkeypatch.delitem(sys.modules, "aimarket.simulation", raising=False)
+    monkeypatch.delitem(sys.modules, "aimarket.scenario", raising=False)
+    assert cli.main(["scenarios"]) == 2
+    err = capsys.readouterr().err
+    assert "missing dependency 'pydantic'" in err and "source .venv/bin/activate" in err

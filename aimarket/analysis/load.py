@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
+from aimarket import store
 from aimarket.deals import EVENT_FIELDS
 from aimarket.errors import UserError
 from aimarket.metrics import FIRM_FIELDS
@@ -19,14 +24,47 @@ ID_COLUMNS = ("run_id", "design_point", "replication", "seed", "status", "error"
 
 @dataclass
 class RunData:
-    """One run store in memory. `timeseries` is None when the batch kept no time series."""
+    """One run store: outcomes in memory; events read on first use (`events`, can be large),
+    or only their clause spans (`clause_spans`). `timeseries` is None when none were kept."""
 
     path: Path
     manifest: dict
     outcomes: pd.DataFrame
-    events: pd.DataFrame
+    loaded_events: pd.DataFrame | None = None
     timeseries: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+
+    @functools.cached_property
+    def events(self) -> pd.DataFrame:
+        """Every event row with its `run_id` (`aimarket.deals.EVENT_FIELDS`)."""
+        if self.loaded_events is not None:
+            return self.loaded_events
+        events = store.read_events(self.path) if (self.path / "events").is_dir() else None
+        if events is None or "run_id" not in events:  # no run had an event
+            return pd.DataFrame(columns=["run_id", *EVENT_FIELDS])
+        return events
+
+    @functools.cached_property
+    def clause_spans(self) -> pd.DataFrame:
+        """`survival.clause_spans` of the events, scanned from the store (four columns, only
+        clause rows, aggregated in Arrow) unless the events are already in memory."""
+        from aimarket.analysis.survival import CLAUSE_EVENTS, clause_spans
+
+        parts = sorted((self.path / "events").glob("part-*.parquet"))
+        if self.loaded_events is not None or "events" in self.__dict__ or not parts:
+            return clause_spans(self.events)
+        schema = pa.unify_schemas([pq.read_schema(p) for p in parts], promote_options="permissive")
+        if "run_id" not in schema.names:
+            return clause_spans(self.events)
+        table = ds.dataset(parts, schema=schema, format="parquet").to_table(
+            columns=["run_id", "deal_id", "kind", "tick"],
+            filter=pc.field("kind").isin(list(CLAUSE_EVENTS)),
+        )
+        first = table.group_by(["run_id", "deal_id", "kind"]).aggregate([("tick", "min")])
+        wide = first.to_pandas().pivot(
+            index=["run_id", "deal_id"], columns="kind", values="tick_min"
+        )
+        return wide.reindex(columns=list(CLAUSE_EVENTS)).astype(float).reset_index()
 
     @property
     def name(self) -> str:
@@ -42,25 +80,9 @@ class RunData:
         return self.outcomes[self.outcomes["status"] == "ok"]
 
 
-def _read_parts(folder: Path) -> pd.DataFrame | None:
-    parts = sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
-    if not parts:
-        return None
-    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-
-
-def _store_readers():
-    """`aimarket.store` readers when that module exists, else None (private parquet loader)."""
-    try:
-        from aimarket import store
-    except ImportError:
-        return None
-    names = ("read_manifest", "read_outcomes", "read_events", "read_timeseries")
-    return store if all(hasattr(store, n) for n in names) else None
-
-
 def load_run(path: str | Path) -> RunData:
-    """Read `manifest.json`, outcomes, events and (if kept) time series of the run store `path`.
+    """Read `manifest.json`, outcomes and (if kept) time series of the run store `path`; its
+    events are read when first used (`RunData.events`, `RunData.clause_spans`).
 
     Raises `UserError` when the folder or its outcomes are missing.
     """
@@ -69,29 +91,17 @@ def load_run(path: str | Path) -> RunData:
         raise UserError(f"{path}: no such run folder")
     if not (path / "outcomes").is_dir() or not any((path / "outcomes").glob("*.parquet")):
         raise UserError(f"{path}: no outcomes (expected {path / 'outcomes'}/part-*.parquet)")
-    store = _store_readers()
-    if store is not None:
-        manifest = store.read_manifest(path)
-        outcomes = store.read_outcomes(path)
-        events = store.read_events(path)
-        timeseries = store.read_timeseries(path) if (path / "timeseries").is_dir() else None
-    else:
-        mpath = path / "manifest.json"
-        manifest = json.loads(mpath.read_text()) if mpath.is_file() else {}
-        outcomes = _read_parts(path / "outcomes")
-        events = _read_parts(path / "events")
-        timeseries = _read_parts(path / "timeseries")
+    manifest = store.read_manifest(path) if (path / "manifest.json").is_file() else {}
+    outcomes = store.read_outcomes(path)
+    timeseries = store.read_timeseries(path) if (path / "timeseries").is_dir() else None
     notes = []
     if not manifest:
         notes.append("manifest.json missing: design taken from the outcome columns")
-    if outcomes is None or outcomes.empty:
+    if outcomes.empty:
         raise UserError(f"{path}: the outcome table is empty")
-    outcomes = _normalise_outcomes(outcomes)
-    if events is None or "run_id" not in events:  # no run had an event
-        events = pd.DataFrame(columns=["run_id", *EVENT_FIELDS])
     if timeseries is not None and timeseries.empty:
         timeseries = None
-    return RunData(path, dict(manifest), outcomes, events, timeseries, notes)
+    return RunData(path, dict(manifest), _normalise_outcomes(outcomes), None, timeseries, notes)
 
 
 def _normalise_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:

@@ -382,7 +382,7 @@ def survival_section(ctx: Context) -> Section:
     sec.figure("Runs: time to the first breakdown", survival.plot_survival(curves, horizon))
     sec.table("survival_medians", "Median time to first breakdown (ticks) with 95 % CI", medians)
     sec.table("survival_curves", "Kaplan–Meier curves of runs", curves)
-    deals = survival.arrangement_durations(ctx.run.events, out)
+    deals = survival.arrangement_durations(ctx.run.clause_spans, out)
     if deals.empty:
         sec.notes.append("no clause_in_force events: arrangement survival skipped")
     else:
@@ -683,7 +683,7 @@ def build_report(
     if not isinstance(run, RunData):
         log.info(f"analyze: reading {run}")
         run = load_run(run)
-    log.info(f"analyze: {len(run.outcomes)} runs, {len(run.events)} events")
+    log.info(f"analyze: {len(run.outcomes)} runs")
     path = Path(path) if path is not None else run.path / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tables_dir = path.parent / f"{path.stem}_tables"

@@ -83,12 +83,24 @@ def bootstrap_ci(
     return float(np.quantile(boot, a)), float(np.quantile(boot, 1 - a))
 
 
+def mean_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Interval of the mean: Student-t from n ≥ `SMALL_N` values (the sampling distribution of
+    the mean is then close to normal; no resampling, so it costs O(n) at any size), else the
+    percentile bootstrap; NaN if n < 2 (NaN values dropped)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) < SMALL_N:
+        return bootstrap_ci(x, confidence=confidence)
+    res = t_interval(x, confidence)
+    return float(res["lo"]), float(res["hi"])
+
+
 def mean_with_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float | bool]:
-    """Mean with a percentile-bootstrap interval, median, 5/95 % quantiles, n and small flag."""
+    """Mean with its interval (`mean_interval`), median, 5/95 % quantiles, n and small flag."""
     x = np.asarray(values, dtype=float)
     n_missing = int(np.isnan(x).sum())
     x = x[~np.isnan(x)]
-    lo, hi = bootstrap_ci(x, confidence=confidence)
+    lo, hi = mean_interval(x, confidence)
     return {
         "n": len(x),
         "n_missing": n_missing,
@@ -109,10 +121,11 @@ def _is_binary(x: np.ndarray) -> bool:
 def compare_independent(
     a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE, seed: int = 0
 ) -> dict[str, float | str | bool]:
-    """Compare two independent samples: difference of means (b − a) with bootstrap CI.
+    """Compare two independent samples: difference of means (b − a) with a Welch t interval
+    (both n ≥ `SMALL_N`) or a bootstrap interval.
 
     Test: Fisher's exact test for 0/1 outcomes, else two-sided Mann–Whitney U; effect size is
-    Cliff's delta (P(b > a) − P(b < a)).
+    Cliff's delta (P(b > a) − P(b < a) = 2U/(n_a n_b) − 1).
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -127,12 +140,19 @@ def compare_independent(
     out["small_sample"] = min(len(a), len(b)) < SMALL_N
     if len(a) < 2 or len(b) < 2:
         return {**out, "lo": np.nan, "hi": np.nan, "test": "none (n<2)", "p_value": np.nan}
-    rng = np.random.default_rng(seed)
-    boot = b[rng.integers(0, len(b), (2000, len(b)))].mean(1) - a[
-        rng.integers(0, len(a), (2000, len(a)))
-    ].mean(1)
-    q = (1 - confidence) / 2
-    out["lo"], out["hi"] = float(np.quantile(boot, q)), float(np.quantile(boot, 1 - q))
+    if min(len(a), len(b)) >= SMALL_N:
+        va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+        se = np.sqrt(va + vb)
+        dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if se > 0 else 1.0
+        half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
+        out["lo"], out["hi"] = out["diff"] - half, out["diff"] + half
+    else:
+        rng = np.random.default_rng(seed)
+        boot = b[rng.integers(0, len(b), (2000, len(b)))].mean(1) - a[
+            rng.integers(0, len(a), (2000, len(a)))
+        ].mean(1)
+        q = (1 - confidence) / 2
+        out["lo"], out["hi"] = float(np.quantile(boot, q)), float(np.quantile(boot, 1 - q))
     if _is_binary(a) and _is_binary(b):
         table = [[int(b.sum()), len(b) - int(b.sum())], [int(a.sum()), len(a) - int(a.sum())]]
         out["test"] = "Fisher exact"
@@ -143,8 +163,8 @@ def compare_independent(
         res = stats.mannwhitneyu(b, a, alternative="two-sided")
         out["test"] = "Mann-Whitney U"
         out["p_value"] = float(res.pvalue)
-    diff_sign = np.sign(b[:, None] - a[None, :])
-    out["cliffs_delta"] = float(diff_sign.mean())
+    u = stats.mannwhitneyu(b, a, alternative="two-sided", method="asymptotic").statistic
+    out["cliffs_delta"] = float(2 * u / (len(a) * len(b)) - 1)
     return out
 
 
@@ -153,15 +173,16 @@ def compare_paired(
 ) -> dict[str, float | str | bool]:
     """Paired comparison of `b − a` (pairs dropped where either is NaN).
 
-    Mean difference with a bootstrap CI over pairs. Test: exact McNemar (binomial test on the
-    discordant pairs) for 0/1 outcomes, else Wilcoxon signed-rank.
+    Mean difference with its interval over pairs (`mean_interval`: t from `SMALL_N` pairs, else
+    bootstrap). Test: exact McNemar (binomial test on the discordant pairs) for 0/1 outcomes,
+    else Wilcoxon signed-rank.
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     keep = ~(np.isnan(a) | np.isnan(b))
     a, b = a[keep], b[keep]
     d = b - a
-    lo, hi = bootstrap_ci(d, confidence=confidence, seed=seed)
+    lo, hi = mean_interval(d, confidence) if len(d) >= SMALL_N else bootstrap_ci(d, seed=seed)
     out: dict[str, float | str | bool] = {
         "n_pairs": len(d),
         "mean_a": float(a.mean()) if len(a) else np.nan,

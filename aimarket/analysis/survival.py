@@ -98,35 +98,42 @@ def breakdown_durations(outcomes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def arrangement_durations(events: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Per exclusive or ROFR arrangement of an ok run (one row per run and deal).
+CLAUSE_EVENTS = ("clause_in_force", "breakdown", "expired")
 
-    ``duration``: months from the clause coming into force (``clause_in_force`` event; tick 0
-    for clauses in force at the start) to its first ``breakdown`` (``observed``), else to the
-    deal's expiry or the horizon (censored). Indexed like ``outcomes`` rows of the same run, so
-    a per-run settings series can be mapped with ``settings.loc[result.index]``.
+
+def clause_spans(events: pd.DataFrame) -> pd.DataFrame:
+    """Per run and deal: the first month of each of `CLAUSE_EVENTS` (NaN when it did not
+    happen). Columns ``run_id, deal_id, clause_in_force, breakdown, expired``. (A run store's
+    spans are read without loading its events: ``RunData.clause_spans``.)"""
+    ev = events[events["kind"].isin(CLAUSE_EVENTS)]
+    first = ev.groupby(["run_id", "deal_id", "kind"])["tick"].min().unstack("kind")
+    return first.reindex(columns=list(CLAUSE_EVENTS)).astype(float).reset_index()
+
+
+def arrangement_durations(spans: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per exclusive or ROFR arrangement of an ok run (one row per run and deal), from
+    `clause_spans`.
+
+    ``duration``: months from the clause coming into force (tick 0 for clauses in force at the
+    start) to its first breakdown (``observed``), else to the deal's expiry or the horizon
+    (censored). Indexed like ``outcomes`` rows of the same run, so a per-run settings series can
+    be mapped with ``settings.loc[result.index]``.
     """
     ok = outcomes[outcomes["status"] == "ok"]
     run_row = pd.Series(ok.index, index=ok["run_id"])
-    ev = events[events["run_id"].isin(run_row.index)]
-    start = ev[ev["kind"] == "clause_in_force"].groupby(["run_id", "deal_id"])["tick"].min()
-    broke, expired = (
-        ev[ev["kind"] == kind].groupby(["run_id", "deal_id"])["tick"].min().reindex(start.index)
-        for kind in ("breakdown", "expired")
-    )
+    spans = spans[spans["run_id"].isin(run_row.index) & spans["clause_in_force"].notna()]
     horizon = ok.set_index("run_id")["ticks"].astype(float)
-    runs = start.index.get_level_values("run_id")
-    end = broke.fillna(expired).fillna(pd.Series(horizon.loc[runs].to_numpy(), index=start.index))
-    table = pd.DataFrame(
+    end = spans["breakdown"].fillna(spans["expired"])
+    end = end.fillna(pd.Series(horizon.loc[spans["run_id"]].to_numpy(), index=spans.index))
+    return pd.DataFrame(
         {
-            "run_id": runs,
-            "deal_id": start.index.get_level_values("deal_id"),
-            "duration": (end - start.clip(lower=0)).to_numpy(dtype=float),
-            "observed": broke.notna().to_numpy(),
+            "run_id": spans["run_id"].to_numpy(),
+            "deal_id": spans["deal_id"].to_numpy(),
+            "duration": (end - spans["clause_in_force"].clip(lower=0)).to_numpy(dtype=float),
+            "observed": spans["breakdown"].notna().to_numpy(),
         },
-        index=run_row.loc[runs].to_numpy(),
+        index=run_row.loc[spans["run_id"]].to_numpy(),
     )
-    return table
 
 
 def survival_by(durations: pd.DataFrame, groups: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
