@@ -11,6 +11,7 @@ import pytest
 
 from aimarket.analysis import load_run
 from aimarket.analysis.cli import register_cli
+from aimarket.analysis.load import RunData
 from aimarket.analysis.report import analyse, build_report
 from aimarket.errors import UserError
 
@@ -214,16 +215,32 @@ def test_report_of_a_batch_where_every_run_failed(tmp_path):
     assert pd.read_csv(tmp_path / "f_tables" / "failures.csv")["failure_rate"].eq(1).all()
 
 
-def test_clause_spans_scanned_from_the_store_equal_those_of_the_loaded_events(store):
+def test_clause_spans_scanned_from_the_store_equal_those_of_the_loaded_events(tmp_path):
     from aimarket.analysis import survival
 
-    run = load_run(store)
+    rows = [  # (run_id, deal_id, kind, tick)
+        (1, "A", "clause_in_force", 3),
+        (1, "A", "breakdown", 10),
+        (1, "A", "breakdown", 12),
+        (1, "B", "clause_in_force", 0),
+        (1, "B", "expired", 50),
+        (2, "A", "clause_in_force", 5),
+        (2, "A", "signed", 4),
+        (2, "C", "breakdown", 7),  # no clause came into force: not a span
+    ]
+    events = pd.DataFrame(rows, columns=["run_id", "deal_id", "kind", "tick"])
+    (tmp_path / "events").mkdir()
+    for n, part in enumerate((events[:3], events[3:])):
+        part.to_parquet(tmp_path / "events" / f"part-{n:09d}.parquet", index=False)
+    run = RunData(tmp_path, {}, pd.DataFrame({"run_id": [1, 2], "status": "ok"}))
     scanned = run.clause_spans
-    assert not scanned.empty and "events" not in vars(run)  # the events were never loaded
-    expected = survival.clause_spans(load_run(store).events)
+    assert "events" not in vars(run)  # the events were never loaded
+    expected = survival.clause_spans(events)
+    assert list(expected["deal_id"]) == ["A", "B", "A"]
+    assert expected["breakdown"].tolist()[0] == 10 and expected["expired"].tolist()[1] == 50
     key = ["run_id", "deal_id"]
     pd.testing.assert_frame_equal(
         scanned.sort_values(key).reset_index(drop=True),
         expected.sort_values(key).reset_index(drop=True),
-        check_names=False,
+        check_dtype=False,
     )

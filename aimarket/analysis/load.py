@@ -19,6 +19,8 @@ from aimarket.errors import UserError
 from aimarket.metrics import FIRM_FIELDS
 
 #: Columns every outcome table carries besides the swept keys and outcome fields.
+#: Events parts scanned together for clause spans (memory ~ this many parts' four columns).
+SPAN_PARTS = 16
 ID_COLUMNS = ("run_id", "design_point", "replication", "seed", "status", "error")
 
 
@@ -48,23 +50,15 @@ class RunData:
     def clause_spans(self) -> pd.DataFrame:
         """`survival.clause_spans` of the events, scanned from the store (four columns, only
         clause rows, aggregated in Arrow) unless the events are already in memory."""
-        from aimarket.analysis.survival import CLAUSE_EVENTS, clause_spans
+        from aimarket.analysis.survival import clause_spans
 
         parts = sorted((self.path / "events").glob("part-*.parquet"))
         if self.loaded_events is not None or "events" in self.__dict__ or not parts:
             return clause_spans(self.events)
-        schema = pa.unify_schemas([pq.read_schema(p) for p in parts], promote_options="permissive")
-        if "run_id" not in schema.names:
+        if "run_id" not in pq.read_schema(parts[0]).names:
             return clause_spans(self.events)
-        table = ds.dataset(parts, schema=schema, format="parquet").to_table(
-            columns=["run_id", "deal_id", "kind", "tick"],
-            filter=pc.field("kind").isin(list(CLAUSE_EVENTS)),
-        )
-        first = table.group_by(["run_id", "deal_id", "kind"]).aggregate([("tick", "min")])
-        wide = first.to_pandas().pivot(
-            index=["run_id", "deal_id"], columns="kind", values="tick_min"
-        )
-        return wide.reindex(columns=list(CLAUSE_EVENTS)).astype(float).reset_index()
+        groups = [parts[i : i + SPAN_PARTS] for i in range(0, len(parts), SPAN_PARTS)]
+        return pd.concat([_parts_spans(group) for group in groups], ignore_index=True)
 
     @property
     def name(self) -> str:
@@ -78,6 +72,32 @@ class RunData:
     def ok(self) -> pd.DataFrame:
         """Runs that finished (status ok); failed runs are reported separately, never dropped."""
         return self.outcomes[self.outcomes["status"] == "ok"]
+
+
+def _parts_spans(parts: list[Path]) -> pd.DataFrame:
+    """`survival.clause_spans` of some events parts, from four columns of their clause rows,
+    grouped on one integer key per (run, deal, kind)."""
+    from aimarket.analysis.survival import CLAUSE_EVENTS
+
+    rows = ds.dataset(parts, format="parquet").to_table(
+        columns=["run_id", "deal_id", "kind", "tick"]
+    )
+    kind = pc.index_in(rows["kind"], value_set=pa.array(CLAUSE_EVENTS))
+    keep = pc.is_valid(kind)
+    deal = pc.dictionary_encode(rows["deal_id"].filter(keep)).combine_chunks()
+    run, code = rows["run_id"].filter(keep).to_numpy(), kind.filter(keep).to_numpy()
+    n_kinds, n_deals = len(CLAUSE_EVENTS), max(len(deal.dictionary), 1)
+    key = (run * n_deals + deal.indices.to_numpy()) * n_kinds + code
+    first = pd.Series(rows["tick"].filter(keep).to_numpy()).groupby(key).min()
+    pair, slot = np.divmod(first.index.to_numpy(), n_kinds)
+    pairs, row = np.unique(pair, return_inverse=True)
+    wide = np.full((len(pairs), n_kinds), np.nan)
+    wide[row, slot] = first.to_numpy()
+    run_id, deal_code = np.divmod(pairs, n_deals)
+    spans = pd.DataFrame(wide, columns=list(CLAUSE_EVENTS))
+    spans.insert(0, "deal_id", deal.dictionary.to_numpy(zero_copy_only=False)[deal_code])
+    spans.insert(0, "run_id", run_id)
+    return spans[spans["clause_in_force"].notna()].reset_index(drop=True)
 
 
 def load_run(path: str | Path) -> RunData:

@@ -102,12 +102,15 @@ CLAUSE_EVENTS = ("clause_in_force", "breakdown", "expired")
 
 
 def clause_spans(events: pd.DataFrame) -> pd.DataFrame:
-    """Per run and deal: the first month of each of `CLAUSE_EVENTS` (NaN when it did not
-    happen). Columns ``run_id, deal_id, clause_in_force, breakdown, expired``. (A run store's
-    spans are read without loading its events: ``RunData.clause_spans``.)"""
+    """Per run and deal whose clause came into force: the first month of each of
+    `CLAUSE_EVENTS` (NaN when it did not happen). Columns ``run_id, deal_id, clause_in_force,
+    breakdown, expired``. (A run store's spans are read without loading its events:
+    ``RunData.clause_spans``.)"""
     ev = events[events["kind"].isin(CLAUSE_EVENTS)]
     first = ev.groupby(["run_id", "deal_id", "kind"])["tick"].min().unstack("kind")
-    return first.reindex(columns=list(CLAUSE_EVENTS)).astype(float).reset_index()
+    first = first.reindex(columns=list(CLAUSE_EVENTS)).astype(float).rename_axis(columns=None)
+    first = first.reset_index()
+    return first[first["clause_in_force"].notna()].reset_index(drop=True)
 
 
 def arrangement_durations(spans: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -121,7 +124,7 @@ def arrangement_durations(spans: pd.DataFrame, outcomes: pd.DataFrame) -> pd.Dat
     """
     ok = outcomes[outcomes["status"] == "ok"]
     run_row = pd.Series(ok.index, index=ok["run_id"])
-    spans = spans[spans["run_id"].isin(run_row.index) & spans["clause_in_force"].notna()]
+    spans = spans[spans["run_id"].isin(run_row.index)]
     horizon = ok.set_index("run_id")["ticks"].astype(float)
     end = spans["breakdown"].fillna(spans["expired"])
     end = end.fillna(pd.Series(horizon.loc[spans["run_id"]].to_numpy(), index=spans.index))
