@@ -1,4 +1,4 @@
-"""Deals and offers: terms, exclusivity clauses, lifecycle and the event log.
+"""Deals and offers: terms, lifecycle states, causes and the event log (data only).
 
 A deal moves through ``proposed -> under_review -> active -> broken | expired`` or ends
 ``blocked`` / ``rejected``. A renegotiation (exclusivity loosened) keeps the deal active and is
@@ -7,16 +7,11 @@ logged. Every transition is an event with a cause, so breakdowns can be counted 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-
-class Exclusivity(StrEnum):
-    """How a deal restricts where the target buys compute (or chips)."""
-
-    NONE = "none"  # the target buys anywhere
-    ROFR = "rofr"  # right of first refusal: the investor's free capacity first, then anywhere
-    EXCLUSIVE = "exclusive"  # only from the investor
+from aimarket.clauses import Exclusivity
 
 
 class Status(StrEnum):
@@ -87,7 +82,7 @@ class Deal:
     @property
     def restricts(self) -> bool:
         """True while an exclusive or right-of-first-refusal clause is in force."""
-        return self.active and self.terms.exclusivity is not Exclusivity.NONE
+        return self.active and self.terms.exclusivity.binds
 
 
 EVENT_FIELDS: dict[str, str] = {
@@ -109,7 +104,7 @@ EVENT_FIELDS: dict[str, str] = {
 class EventLog:
     """Rows of ``EVENT_FIELDS``; dates come from the model's calendar."""
 
-    date_of: callable
+    date_of: Callable[[int], str]
     rows: list[dict] = field(default_factory=list)
 
     def deal(

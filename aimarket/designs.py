@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import qmc
 
+from aimarket.dotted import parse_value
 from aimarket.errors import UserError
-from aimarket.scenario import parse_value
 
 KINDS = ("grid", "lhs", "sobol", "morris")
 

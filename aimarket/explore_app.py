@@ -31,7 +31,7 @@ class ExplorerModel(AIMarket):
     """``AIMarket`` as SolaraViz (re)creates it: keyword settings named by dotted scenario keys.
 
     ``scenario`` is ignored: on Reset, Mesa 3.5 passes its own ``mesa.Scenario`` object there;
-    the aimarket scenario is ``source`` (a name or file). ``running`` turns False at the horizon.
+    the aimarket scenario is ``source`` (a name or file).
     """
 
     def __init__(
@@ -39,25 +39,18 @@ class ExplorerModel(AIMarket):
     ) -> None:
         super().__init__(source, overrides=settings or None, rng=seed)
 
-    def step(self) -> None:
-        super().step()
-        self.running = self.tick < self.setup.ticks
-
 
 def timeseries(model: AIMarket) -> pd.DataFrame:
-    """The run's months so far: one row per month, columns ``aimarket.metrics.TIMESERIES_FIELDS``.
-
-    The one place the plots read the model's per-month data; with a Mesa DataCollector this is
-    ``model.datacollector.get_model_vars_dataframe()``.
-    """
-    return pd.DataFrame(model.rows)
+    """The run's months so far: one row per month, columns ``aimarket.metrics.TIMESERIES_FIELDS``
+    (the model's ``mesa.DataCollector``; the one place the plots read per-month data)."""
+    return model.datacollector.get_model_vars_dataframe()
 
 
 def breakdowns(model: AIMarket) -> pd.Series:
     """Cumulative count of exclusivity breakdowns by month (index: month index)."""
     months = [e["tick"] for e in model.events.rows if e["kind"] == "breakdown"]
     counts = pd.Series(1, index=months).groupby(level=0).sum() if months else pd.Series(dtype=int)
-    return counts.reindex(range(model.tick), fill_value=0).cumsum()
+    return counts.reindex(range(model.steps), fill_value=0).cumsum()
 
 
 def deal_network(model: AIMarket) -> nx.DiGraph:
@@ -65,13 +58,12 @@ def deal_network(model: AIMarket) -> nx.DiGraph:
     investor → target with ``clause`` (exclusive or ROFR clauses in force)."""
     graph = nx.DiGraph()
     graph.add_nodes_from((name, {"type": firm.agent_type}) for name, firm in model.firms.items())
-    for lab in model.all_labs:
+    for lab in model.ctx.all_labs:
         for holder, stake in lab.cap_table.items():
             if holder in model.firms and stake > 0:
                 graph.add_edge(holder, lab.name, stake=stake)
-    for deal in model.live.values():
-        if deal.restricts:
-            graph.add_edge(deal.investor, deal.target, clause=deal.terms.exclusivity.value)
+    for deal in model.book.binding():
+        graph.add_edge(deal.investor, deal.target, clause=deal.terms.exclusivity.value)
     return graph
 
 
@@ -197,7 +189,7 @@ def network_plot(model: AIMarket) -> Any:
         graph, pos, edgelist=clauses, style="dashed", edge_color="red", width=2, ax=ax
     )
     nx.draw_networkx_labels(graph, pos, font_size=7, ax=ax)
-    ax.set_title(f"Deal network, {model.date_of(max(model.tick - 1, 0))}: stakes and clauses")
+    ax.set_title(f"Deal network, {model.ctx.world.date_of(model.tick)}: stakes and clauses")
     ax.legend(fontsize="x-small", loc="lower left")
     ax.set_axis_off()
     return _show(fig)

@@ -1,29 +1,20 @@
-"""Concentration, blocs, consumer surplus and the per-run outcome record.
+"""What a run measures: the per-month and outcome fields, payoffs and the outcome record.
 
 Layers: ``cloud`` (shares of AI compute revenue among clouds), ``models`` (shares of model usage;
 open-weight usage is an atomistic fringe that adds nothing to the HHI) and ``chips`` (shares of
 accelerator GW delivered over the last 12 months, own chips counted for the cloud that made them).
-A *bloc* is a connected group of firms tied by controlling stakes or exclusive clauses; bloc
-shares are the sums of their members' shares. A supplier agent standing for an atomistic fringe
-(``firms`` > 1) counts as that many equal firms while it is in no bloc.
+Blocs and concentration by bloc are in ``aimarket.blocs``.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-import networkx as nx
 import numpy as np
 
-LAYERS = ("cloud", "models", "chips")
+from aimarket.blocs import LAYERS
+
 REGIMES = ("competitive", "exclusive-blocs", "monopoly-like", "open-dominant")
-
-
-def hhi(shares: Iterable[float]) -> float:
-    """Herfindahl–Hirschman index in points (0–10,000) of shares given as fractions."""
-    s = np.fromiter(shares, float)
-    return float(10_000.0 * np.sum(s * s))
 
 
 def normalise(values: Mapping[str, float]) -> dict[str, float]:
@@ -32,67 +23,19 @@ def normalise(values: Mapping[str, float]) -> dict[str, float]:
     return {k: (v / total if total > 0 else 0.0) for k, v in values.items()}
 
 
-def bloc_map(firms: Iterable[str], ties: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Firm -> bloc label (the alphabetically first member) from tie edges."""
-    graph = nx.Graph()
-    graph.add_nodes_from(firms)
-    graph.add_edges_from(ties)
-    out = {}
-    for component in nx.connected_components(graph):
-        label = min(component)
-        out.update(dict.fromkeys(component, label))
-    return out
-
-
-def join_blocs(bloc_of: Mapping[str, str], a: str, b: str) -> dict[str, str]:
-    """``bloc_of`` after a new tie between firms ``a`` and ``b`` (their blocs merge)."""
-    la, lb = bloc_of.get(a, a), bloc_of.get(b, b)
-    label = min(la, lb)
-    merged = {f: (label if lab in (la, lb) else lab) for f, lab in bloc_of.items()}
-    return merged | {a: label, b: label}
-
-
-def bloc_shares(
-    shares: Mapping[str, float],
-    bloc_of: Mapping[str, str],
-    fringe: Mapping[str, int] | None = None,
-) -> dict[str, float]:
-    """Shares summed over the members of each bloc.
-
-    ``fringe`` maps an agent standing for many small firms to their number: while it is in no
-    bloc with others, its share is split equally among them (keys ``NAME/1`` ... ``NAME/n``), so
-    concentration and dominance see an atomistic fringe, not one firm.
-    """
-    out: dict[str, float] = {}
-    for firm, share in shares.items():
-        label = bloc_of.get(firm, firm)
-        out[label] = out.get(label, 0.0) + share
-    if fringe:
-        sizes = Counter(bloc_of.values())
-        for name, n in fringe.items():
-            if n > 1 and name in out and sizes.get(name, 1) == 1:
-                part = out.pop(name) / n
-                out.update({f"{name}/{i}": part for i in range(1, n + 1)})
-    return out
-
+_LAYER_FIELDS = {  # per-layer measure -> description template
+    "hhi": "[HHI points] firm-level HHI of the {} layer",
+    "bloc_hhi": "[HHI points] bloc-level HHI of the {} layer",
+    "top_bloc_share": "[fraction] largest bloc's share of the {} layer",
+}
 
 TIMESERIES_FIELDS: dict[str, tuple[str, str]] = {
     "tick": ("int64", "month index from the start"),
     "date": ("string", "calendar month YYYY-MM"),
     **{
-        f"hhi_{layer}": ("float64", f"[HHI points] firm-level HHI of the {layer} layer")
+        f"{measure}_{layer}": ("float64", text.format(layer))
         for layer in LAYERS
-    },
-    **{
-        f"bloc_hhi_{layer}": ("float64", f"[HHI points] bloc-level HHI of the {layer} layer")
-        for layer in LAYERS
-    },
-    **{
-        f"top_bloc_share_{layer}": (
-            "float64",
-            f"[fraction] largest bloc's share of the {layer} layer",
-        )
-        for layer in LAYERS
+        for measure, text in _LAYER_FIELDS.items()
     },
     "circular_revenue_share": (
         "float64",

@@ -7,31 +7,44 @@ regulator's strategy given the case facts (bloc HHI with and without the deal). 
 investigation opens when the strategy asks for one (typically after sustained concentration)
 and ends after ``investigation_months`` by stripping exclusivity clauses of the leading bloc.
 Ex-ante rules let a strategy strip clauses in force directly (e.g. those binding a gatekeeper).
+
+A regulator *decides* (``Regulator.decide`` returns ``Rulings``, as a firm's strategy returns a
+decision); the model *applies* them (``apply``) through the deal book, in the order given.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import mesa
 
 from aimarket import strategies
-from aimarket.deals import Deal
-from aimarket.strategies.base import ClauseInForce, RegulatorObs
+from aimarket.context import Context
+from aimarket.deals import Deal, Status
+from aimarket.information import Information
+from aimarket.strategies.base import RegulatorObs
 
-if TYPE_CHECKING:
-    from aimarket.model import AIMarket
+
+@dataclass(slots=True)
+class Rulings:
+    """One regulator's acts of one month, applied in this order."""
+
+    verdicts: list[tuple[str, str]] = field(default_factory=list)  # (deal id, verdict)
+    strip: list[str] = field(default_factory=list)  # deal ids whose clause goes (ex ante)
+    opened: list[tuple[str, float]] = field(default_factory=list)  # (layer, its bloc HHI)
+    concluded: list[str] = field(default_factory=list)  # layers whose investigation ends
 
 
 class Regulator(mesa.Agent):
     """A competition authority of one jurisdiction."""
 
-    agent_type = "regulator"
-    model: AIMarket
+    agent_type: ClassVar[str] = "regulator"
 
-    def __init__(self, model: AIMarket, spec: Any) -> None:
+    def __init__(self, model: mesa.Model, spec: Any, ctx: Context) -> None:
         super().__init__(model)
+        self.ctx = ctx
         self.name: str = spec.name
         self.spec = spec
         self.strategy = strategies.make(self.agent_type, spec.strategy, dict(spec.strategy_params))
@@ -54,59 +67,76 @@ class Regulator(mesa.Agent):
                 self.months_concentrated.get(layer, 0) + 1 if above else 0
             )
 
-    def step(self) -> None:
-        """Start queued reviews, rule on the cases due, open and conclude investigations."""
-        m, tick = self.model, self.model.tick
-        self.actions = 0
+    def decide(self, info: Information) -> Rulings:
+        """Start queued reviews and rule on the cases due; open and conclude investigations."""
+        book, tick = self.ctx.book, self.ctx.world.tick
+        gatekeepers = self.spec.gatekeepers
         while self.queue and len(self.cases) < self.spec.caseload:
             deal_id = self.queue.popleft()
-            if m.deals[deal_id].status == "under_review":
+            if book.deals[deal_id].status is Status.UNDER_REVIEW:
                 self.cases[deal_id] = tick + self.spec.review_months
         due = [d for d, t in sorted(self.cases.items()) if t <= tick]
         obs = RegulatorObs(
-            public=m.public,
+            public=info.public,
             name=self.name,
-            cases_due=tuple(m.case_facts(m.deals[d], self) for d in due),
-            bloc_hhi=m.current_bloc_hhi(),
+            cases_due=tuple(info.case_facts(book.deals[d], gatekeepers) for d in due),
+            bloc_hhi=info.bloc_hhi(),
             months_concentrated={
                 k: v for k, v in self.months_concentrated.items() if k not in self.investigations
             },
-            clauses=tuple(
-                ClauseInForce(
-                    deal_id=d.id,
-                    investor=d.investor,
-                    target=d.target,
-                    exclusivity=d.terms.exclusivity,
-                    gatekeeper_involved=bool({d.investor, d.target} & set(self.spec.gatekeepers)),
-                )
-                for d in m.live.values()
-                if d.restricts
-            ),
+            clauses=info.clauses(gatekeepers),
         )
-        decision = self.strategy.decide(obs, m.rng)
+        decision = self.strategy.decide(obs, self.model.rng)
+        rulings = Rulings(strip=list(decision.strip))
         for deal_id in due:
             del self.cases[deal_id]
-            m.rule(m.deals[deal_id], self, decision.verdicts.get(deal_id, "clear"))
-            self.actions += 1
-        for deal_id in decision.strip:
-            deal = m.deals.get(deal_id)
-            if deal is not None and deal.restricts:
-                m.strip_clause(deal, self, "ex_ante_remedy")
-                self.actions += 1
+            rulings.verdicts.append((deal_id, decision.verdicts.get(deal_id, "clear")))
         for layer in decision.investigate:
             if layer not in self.investigations:
                 self.investigations[layer] = tick + self.spec.investigation_months
-                m.events.add(
-                    tick,
-                    "investigation_opened",
-                    agent=self.name,
-                    cause=layer,
-                    value=obs.bloc_hhi.get(layer, 0.0),
-                )
-                self.actions += 1
+                rulings.opened.append((layer, obs.bloc_hhi.get(layer, 0.0)))
         for layer, end in list(self.investigations.items()):
             if end <= tick:
                 del self.investigations[layer]
                 self.months_concentrated[layer] = 0
-                m.investigation_remedy(layer, self)
-                self.actions += 1
+                rulings.concluded.append(layer)
+        return rulings
+
+
+def sign(deal: Deal, ctx: Context) -> None:
+    """Sign a deal: notified to the regulators whose thresholds it meets (suspensory review),
+    else active at once."""
+    stake = ctx.book.stake_after(deal)
+    ctx.book.sign(deal, [r for r in ctx.regulators if r.notifiable(deal, stake)])
+
+
+def apply(regulator: Regulator, rulings: Rulings, ctx: Context) -> None:
+    """Carry out one regulator's rulings through the deal book; counts its actions."""
+    book, tick = ctx.book, ctx.world.tick
+    regulator.actions = 0
+    for deal_id, verdict in rulings.verdicts:
+        book.rule(book.deals[deal_id], regulator.name, verdict)
+        regulator.actions += 1
+    for deal_id in rulings.strip:
+        deal = book.deals.get(deal_id)
+        if deal is not None and deal.restricts:
+            book.strip_clause(deal, regulator.name, "ex_ante_remedy")
+            regulator.actions += 1
+    for layer, value in rulings.opened:
+        ctx.events.add(tick, "investigation_opened", agent=regulator.name, cause=layer, value=value)
+        regulator.actions += 1
+    for layer in rulings.concluded:
+        investigation_remedy(layer, regulator.name, ctx)
+        regulator.actions += 1
+
+
+def investigation_remedy(layer: str, regulator: str, ctx: Context) -> None:
+    """Strip the binding clauses that tie the largest bloc of ``layer`` together."""
+    shares = ctx.blocs.shares(layer)
+    leader = max(shares, key=lambda k: (shares[k], k), default="")
+    members = ctx.blocs.members(leader)
+    hits = [d for d in ctx.book.binding() if d.investor in members or d.target in members]
+    for deal in hits:
+        ctx.book.strip_clause(deal, regulator, "investigation_remedy")
+    if not hits:
+        ctx.events.add(ctx.world.tick, "investigation_closed", agent=regulator, cause=layer)

@@ -15,11 +15,14 @@ import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from aimarket.errors import UserError
+from aimarket import strategies
+from aimarket.clauses import Exclusivity
+from aimarket.dotted import set_key, value_at
+from aimarket.errors import ScenarioError
 
 # The shipped scenarios: top-level scenarios/ of a source checkout, else the copy in the wheel.
 _CHECKOUT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -33,10 +36,6 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Pos = Annotated[float, Field(gt=0.0)]
 Params = dict[str, float | int | str | bool | list[str]]
-
-
-class ScenarioError(UserError):
-    """A scenario file or override is invalid: ``file: key: reason``."""
 
 
 class Spec(BaseModel):
@@ -164,6 +163,7 @@ class Supplier(Agent):
 
 
 class Hyperscaler(Supplier):
+    agent_type: ClassVar[str] = "hyperscaler"
     capacity_gw: NonNeg = _f(1.0, "[GW] installed AI data-centre capacity with chips")
     capacity_efficiency: Pos = _f(1.0, "[eff-GW/GW] effective compute per GW of the installed base")
     pipeline_gw: NonNeg = _f(0.5, "[GW] shells under construction at the start (spread evenly)")
@@ -193,6 +193,7 @@ class Hyperscaler(Supplier):
 
 
 class Lab(Agent):
+    agent_type: ClassVar[str] = "lab"
     capability: float = _f(1.0, "[OOM] log10 of the lab's effective training-compute stock")
     price: Pos = _f(2.0, "[reference cost units] price per usage unit, in units of serving cost")
     staff_cost_bn_per_month: NonNeg = _f(0.1, "[USD bn/month] salaries and other non-compute costs")
@@ -207,6 +208,7 @@ class Lab(Agent):
 
 
 class Chipmaker(Supplier):
+    agent_type: ClassVar[str] = "chipmaker"
     supply_gw_per_month: NonNeg = _f(0.3, "[GW/month] accelerator production capacity")
     supply_growth_per_year: float = _f(1.5, "[x/yr] most growth of production capacity", ge=1.0)
     price_bn_per_gw: Pos = _f(35.0, "[USD bn/GW] list price of accelerators")
@@ -218,6 +220,7 @@ class Chipmaker(Supplier):
 
 
 class OpenSource(Agent):
+    agent_type: ClassVar[str] = "open_source"
     base_lag_months: Pos = _f(12.0, "[months] lag behind the frontier with no funding")
     min_lag_months: NonNeg = _f(1.0, "[months] lag with unlimited funding")
     funding_scale_bn_per_month: Pos = _f(
@@ -229,6 +232,7 @@ class OpenSource(Agent):
 
 
 class Regulator(Agent):
+    agent_type: ClassVar[str] = "regulator"
     cash_bn: NonNeg = _f(0.0, "[USD bn] regulators hold no money")
     notify_amount_bn: NonNeg = _f(0.5, "[USD bn] deal size above which a deal is notified")
     notify_stake: Fraction = _f(0.1, "[fraction] stake above which a deal is notified")
@@ -248,7 +252,7 @@ class DealSpec(Spec):
     target: str = Field(description="[-] target or buyer (agent name)")
     amount_bn: NonNeg = _f(0.0, "[USD bn] equity investment")
     credit_share: Fraction = _f(0.0, "[fraction] share of the amount paid as credits")
-    exclusivity: Literal["none", "rofr", "exclusive"] = _f("none", "[-] exclusivity clause")
+    exclusivity: Exclusivity = _f(Exclusivity.NONE, "[-] clause: none, rofr or exclusive")
     duration_months: int = _f(48, "[months] term", ge=1)
     exit_penalty_bn: NonNeg = _f(0.0, "[USD bn] paid by the target to break early")
     commit_gw: NonNeg = _f(0.0, "[eff-GW/month] take-or-pay compute (chips: GW/month)")
@@ -415,68 +419,13 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     return merged
 
 
-def parse_value(value: Any) -> Any:
-    """Parse a command-line string as a TOML value; keep bare words as strings."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return tomllib.loads(f"v = {value}")["v"]
-    except tomllib.TOMLDecodeError:
-        return value
-
-
-def _set_key(data: dict, key: str, value: Any, origin: str) -> None:
-    """Set dotted ``key`` in ``data``; list elements are addressed by their name or id."""
-    parts = key.split(".")
-    node: Any = data
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if isinstance(node, list):
-            match = [
-                x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))
-            ]
-            if not match:
-                raise ScenarioError(f"{origin}: {key}: no element named {part!r}")
-            if last:
-                raise ScenarioError(f"{origin}: {key}: cannot replace a whole element")
-            node = match[0]
-        elif isinstance(node, dict):
-            if last:
-                node[part] = parse_value(value)
-            else:
-                node = node.setdefault(part, {})
-        else:
-            raise ScenarioError(f"{origin}: {key}: {'.'.join(parts[:i])} is not a table")
-
-
-def value_at(data: dict, key: str) -> Any:
-    """The value at dotted ``key`` of scenario data (list elements by name or id), None if
-    absent."""
-    node: Any = data
-    for part in key.split("."):
-        if isinstance(node, list):
-            named = (
-                x for x in node if isinstance(x, dict) and part in (x.get("name"), x.get("id"))
-            )
-            node = next(named, None)
-        elif isinstance(node, dict):
-            node = node.get(part)
-        else:
-            node = None
-        if node is None:
-            return None
-    return node
-
-
 def _strategy_at(data: dict, key: str) -> str | None:
     """The strategy (``default`` resolved) named at ``key`` if it is an agent's ``strategy``."""
     group = key.split(".")[0]
     if not key.endswith(".strategy") or group not in AGENT_GROUPS:
         return None
-    from aimarket.strategies import DEFAULTS
-
     name = value_at(data, key)
-    return DEFAULTS[AGENT_GROUPS[group]] if name == "default" else name
+    return strategies.DEFAULTS[AGENT_GROUPS[group]] if name == "default" else name
 
 
 def _error_key(loc: tuple, data: dict) -> str:
@@ -495,25 +444,22 @@ def _error_key(loc: tuple, data: dict) -> str:
     return ".".join(out) or "(top level)"
 
 
+#: Scenario list -> agent type, for every list of agents in the schema (in schema order).
 AGENT_GROUPS = {
-    "hyperscalers": "hyperscaler",
-    "labs": "lab",
-    "chipmakers": "chipmaker",
-    "open_source": "open_source",
-    "regulators": "regulator",
+    name: item.agent_type
+    for name, f in ScenarioSpec.model_fields.items()
+    if (args := get_args(f.annotation)) and isinstance(args[0], type) and issubclass(args[0], Agent)
+    for item in args[:1]
 }
 
 
 def _check_strategies(spec: ScenarioSpec, origin: str) -> None:
     """Every agent names a registered strategy with known parameters."""
-    from aimarket import strategies
-    from aimarket.strategies.base import ParamError
-
     for group, agent_type in AGENT_GROUPS.items():
         for agent in getattr(spec, group):
             try:
                 strategies.make(agent_type, agent.strategy, dict(agent.strategy_params))
-            except ParamError as err:
+            except strategies.ParamError as err:
                 raise ScenarioError(
                     f"{origin}: {group}.{agent.name}.strategy_params.{err.key}: {err.args[0]}"
                 ) from None
@@ -573,9 +519,9 @@ class Scenario:
         for key, value in strategy_first:
             self.check_key(key)
             old = _strategy_at(data, key)
-            _set_key(data, key, value, self.origin)
+            set_key(data, key, value, self.origin)
             if old is not None and old != _strategy_at(data, key):
-                _set_key(data, f"{key}_params", {}, self.origin)
+                set_key(data, f"{key}_params", {}, self.origin)
         return Scenario.from_data(data, self.origin)
 
     def check_key(self, key: str) -> None:

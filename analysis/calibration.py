@@ -81,15 +81,15 @@ TARGETS = [
 
 def _extra(model: AIMarket) -> dict[str, float]:
     """Per-tick series the targets need beyond the standard time-series row."""
-    revenue = {h.name: h.revenue for h in model.hyperscalers}
+    revenue = {h.name: h.revenue for h in model.ctx.hyperscalers}
     external = dict(revenue)  # an in-house lab buys only from its parent (docs/ODD.md 3.3.5)
-    for lab in model.labs:
+    for lab in model.ctx.labs:
         if parent := lab.parent():
             external[parent] -= lab.spend
     big = sum(revenue.get(n, 0.0) for n in BIG3)
     big_external = sum(external.get(n, 0.0) for n in BIG3)
-    merchant = {c.name: sum(c.delivered) for c in model.chipmakers}
-    labs = {lab.name: lab for lab in model.labs}
+    merchant = {c.name: sum(c.delivered) for c in model.ctx.chipmakers}
+    labs = {lab.name: lab for lab in model.ctx.labs}
     return {
         **{f"cloud_share_{n}": revenue.get(n, 0.0) / big if big > 0 else np.nan for n in BIG3},
         **{
@@ -103,7 +103,7 @@ def _extra(model: AIMarket) -> dict[str, float]:
         else np.nan,
         "capex_cum_bn": -sum(model.ledger.net.get((h, k), 0.0) for h in BIG4 for k in CAPEX_KINDS),
         "openai_revenue_bn": labs["OpenAI"].revenue if "OpenAI" in labs else np.nan,
-        "frontier_training_gw": max(lab.training_gw for lab in model.labs),
+        "frontier_training_gw": max(lab.training_gw for lab in model.ctx.labs),
     }
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aimarket.metrics import bloc_map, bloc_shares, hhi, join_blocs
+from aimarket.blocs import bloc_map, bloc_shares, hhi, join_blocs
 from aimarket.model import AIMarket
 from aimarket.scenario import load_scenario
 from aimarket.simulation import simulate
@@ -34,13 +34,16 @@ def test_money_is_conserved_and_cash_reconciles(seed, demand, capital, name):
     for _ in range(30):
         model.step()
         assert abs(model.ledger.total() - total) < 1e-6 * max(1.0, abs(total))
-        for h in model.hyperscalers:
+        for h in model.ctx.hyperscalers:
             assert h.capacity_gw >= 0 and h.capacity_eff >= 0 and h.waiting_gw >= -1e-12
         row = model.rows[-1]
         for layer in ("cloud", "chips"):
-            shares = model.layer_shares[layer]
+            shares = model.ctx.blocs.layer_shares[layer]
             assert not shares or abs(sum(shares.values()) - 1.0) < 1e-9
-        assert abs(sum(model.layer_shares["models"].values()) + row["open_share"] - 1.0) < 1e-9
+        assert (
+            abs(sum(model.ctx.blocs.layer_shares["models"].values()) + row["open_share"] - 1.0)
+            < 1e-9
+        )
     net = dict.fromkeys(model.firms, 0.0)
     for _, source, target, amount, _ in model.ledger.rows:
         if source in net:
@@ -99,9 +102,9 @@ def test_exclusive_lab_buys_nowhere_else_while_the_clause_is_in_force(symmetric)
     for _ in range(36):
         model.step()
         lab = model.firms["LabA"]
-        if model.deals["X"].restricts:
+        if model.book.deals["X"].restricts:
             assert lab.providers <= {"CloudA"}
-    assert model.deals["X"].status == "expired"
+    assert model.book.deals["X"].status == "expired"
     assert len(model.firms["LabB"].providers) > 1  # others multi-home
 
 
@@ -117,7 +120,7 @@ def test_stronger_open_models_lower_closed_labs_prices(symmetric):
         model = AIMarket(variant(symmetric, open_source=[project]), rng=2)
         for _ in range(24):
             model.step()
-        return float(np.mean([lab.price for lab in model.labs]))
+        return float(np.mean([lab.price for lab in model.ctx.labs]))
 
     assert lab_price(3.0) < lab_price(0.0)
 
@@ -228,8 +231,8 @@ def test_a_signed_exclusive_deal_under_review_deters_a_rival_offer(symmetric):
     model = AIMarket(variant(symmetric, events=[signed, rival]).with_overrides(quiet), rng=1)
     model.step()
     model.step()
-    assert model.deals["X"].status == "under_review"
-    assert model.deals["R"].status == "rejected"
+    assert model.book.deals["X"].status == "under_review"
+    assert model.book.deals["R"].status == "rejected"
 
 
 def _outside_equity_by_month(overrides: dict, months: int = 36) -> list[float]:
@@ -259,7 +262,9 @@ def test_a_shock_to_the_outside_capital_pool_restarts_its_growth():
     model = AIMarket(type(scenario).from_data(data, origin="<test>"), rng=0)
     for _ in range(13):
         model.step()
-    assert model.outside_capital == pytest.approx(1.0 * 2.0)  # twelve months of growth from 1.0
+    assert model.ctx.world.outside_capital == pytest.approx(
+        1.0 * 2.0
+    )  # twelve months of growth from 1.0
 
 
 def test_a_lab_that_enters_later_is_out_of_every_market_until_its_month(symmetric):
@@ -270,11 +275,11 @@ def test_a_lab_that_enters_later_is_out_of_every_market_until_its_month(symmetri
     cash = late.cash
     for _ in range(6):
         model.step()
-        assert late.usage_share == 0 and late.cash == cash and late not in model.labs
-        assert late.name not in model.layer_shares["models"]
-        assert all(late.name not in h.shortfall_by_lab for h in model.hyperscalers)
+        assert late.usage_share == 0 and late.cash == cash and late not in model.ctx.labs
+        assert late.name not in model.ctx.blocs.layer_shares["models"]
+        assert all(late.name not in h.shortfall_by_lab for h in model.ctx.hyperscalers)
     model.step()  # 2024-07
-    assert late in model.labs and late.usage_share > 0 and late.cash != cash
+    assert late in model.ctx.labs and late.usage_share > 0 and late.cash != cash
 
 
 @settings(max_examples=200, deadline=None)

@@ -30,5 +30,5 @@ def test_payoff_plus_financing_is_the_change_in_cash_and_credits(seed, name):
         assert outcome[f"payoff.{n}"] + financing[n] == pytest.approx(
             closing - opening[n], abs=1e-6
         )
-        stakes = sum(lab.cap_table.get(n, 0.0) * model.valuation_of(lab) for lab in model.labs)
+        stakes = sum(lab.cap_table.get(n, 0.0) * model.ctx.valuation(lab) for lab in model.ctx.labs)
         assert outcome[f"value.{n}"] == pytest.approx(closing + stakes, abs=1e-9)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aimarket.deals import Exclusivity
+from aimarket.clauses import Exclusivity
 from aimarket.model import AIMarket
 from aimarket.strategies import make
 from aimarket.strategies.base import CaseFacts, PublicInfo, RegulatorObs, Verdict
@@ -40,8 +40,8 @@ def test_threshold_rule_blocks_a_merger_like_deal_and_clears_a_small_one(symmetr
     labs = _controlled_labs(symmetric)
     big = _run(variant(symmetric, labs=labs, events=[_deal_event(0.6, 3.0)]), 8)
     small = _run(variant(symmetric, labs=labs, events=[_deal_event(0.05, 0.6)]), 8)
-    assert big.deals["M"].status == "blocked"
-    assert small.deals["M"].status == "active"
+    assert big.book.deals["M"].status == "blocked"
+    assert small.book.deals["M"].status == "active"
     assert big.firms["LabB"].cap_table.get("CloudA", 0.0) < 0.05  # the blocked stake never moved
 
 
@@ -54,7 +54,7 @@ def test_laissez_faire_clears_the_merger_the_threshold_rule_blocks(symmetric):
         events=[_deal_event(0.6, 3.0)],
     )
     model = _run(scenario, 8)
-    assert model.deals["M"].status == "active"
+    assert model.book.deals["M"].status == "active"
     assert model.firms["LabB"].cap_table["CloudA"] > 0.5  # diluted a little by later rounds
 
 
@@ -82,11 +82,11 @@ def test_gatekeeper_strips_designated_firms_clauses_after_the_compliance_period(
     model = AIMarket(variant(symmetric, regulators=regulators, deals=deals), rng=0)
     for _ in range(4):
         model.step()
-    assert model.deals["GK"].restricts  # still inside the compliance period
+    assert model.book.deals["GK"].restricts  # still inside the compliance period
     model.step()
-    assert not model.deals["GK"].restricts
-    assert model.deals["GK"].active  # the deal stays, only the clause goes
-    assert model.deals["FREE"].terms.exclusivity is Exclusivity.EXCLUSIVE
+    assert not model.book.deals["GK"].restricts
+    assert model.book.deals["GK"].active  # the deal stays, only the clause goes
+    assert model.book.deals["FREE"].terms.exclusivity is Exclusivity.EXCLUSIVE
     kinds = [(e["kind"], e["deal_id"]) for e in model.events.rows]
     assert ("ex_ante_remedy", "GK") in kinds and ("breakdown", "GK") in kinds
 
@@ -167,9 +167,9 @@ def test_a_clause_is_broken_for_a_rival_offer_only_once_the_rival_deal_clears(sy
         model = AIMarket(scenario, rng=0)
         for _ in range(3):
             model.step()
-        assert model.deals["NEW"].status == "under_review"
-        assert model.deals["OLD"].restricts  # still bound while the rival deal is reviewed
+        assert model.book.deals["NEW"].status == "under_review"
+        assert model.book.deals["OLD"].restricts  # still bound while the rival deal is reviewed
         for _ in range(3):
             model.step()
-        status[strategy] = (model.deals["NEW"].status, model.deals["OLD"].status)
+        status[strategy] = (model.book.deals["NEW"].status, model.book.deals["OLD"].status)
     assert status == {"threshold": ("blocked", "active"), "laissez-faire": ("active", "broken")}

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aimarket.deals import Cause, Exclusivity
+from aimarket.clauses import Exclusivity
+from aimarket.deals import Cause
 from aimarket.model import AIMarket
 from aimarket.scenario import load_scenario
 from aimarket.strategies import make
@@ -396,8 +397,10 @@ def test_strategic_rationer_hands_its_scarce_supply_to_its_partner():
     shares = {}
     for strategy in ("merchant-seller", "strategic-rationer"):
         model = _run("symmetric", {**short, "chipmakers.ChipCo.strategy": strategy})
-        chipco = model.chipmakers[0]
-        sold = {h.name: sum(month[h.name] for month in chipco.sales) for h in model.hyperscalers}
+        chipco = model.ctx.chipmakers[0]
+        sold = {
+            h.name: sum(month[h.name] for month in chipco.sales) for h in model.ctx.hyperscalers
+        }
         shares[strategy] = {k: v / sum(sold.values()) for k, v in sold.items()}
         partner = chipco.priority
     (partner,) = partner
@@ -407,8 +410,8 @@ def test_strategic_rationer_hands_its_scarce_supply_to_its_partner():
 
 def test_kingmakers_end_up_holding_stakes_in_labs():
     def chipmaker_stakes(model: AIMarket) -> float:
-        names = {c.name for c in model.chipmakers}
-        return sum(s for lab in model.labs for h, s in lab.cap_table.items() if h in names)
+        names = {c.name for c in model.ctx.chipmakers}
+        return sum(s for lab in model.ctx.labs for h, s in lab.cap_table.items() if h in names)
 
     assert chipmaker_stakes(_run("baseline", {})) == 0
     assert chipmaker_stakes(_run("baseline", _everyone("chipmakers", "kingmaker"))) > 0.05
@@ -430,7 +433,7 @@ def test_a_learning_regulator_is_reproducible_and_learns_during_the_run():
     overrides = {"regulators.US.strategy": "roth-erev"}
     first, again = _run("baseline", overrides, seed=3), _run("baseline", overrides, seed=3)
     assert first.outcome() == again.outcome()
-    learner = first.regulators[0].strategy
+    learner = first.ctx.regulators[0].strategy
     assert learner.name == "roth-erev"
     assert not np.allclose(learner.probabilities, 1 / len(learner.arms))
     events = [
@@ -464,7 +467,7 @@ def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
 
         def decide(self, obs, rng):
             stake = lab_a.cap_table.get(obs.name, 0.0)
-            assert obs.holdings_bn == pytest.approx(stake * model.valuation_of(lab_a))
+            assert obs.holdings_bn == pytest.approx(stake * model.ctx.valuation(lab_a))
             checked.append(obs.name)
             return self.inner.decide(obs, rng)
 
@@ -477,8 +480,11 @@ def test_investors_observe_their_stakes_and_chipmakers_their_sales(symmetric):
         model.step()
     assert sorted(set(checked)) == ["ChipCo", "CloudA", "CloudB"]
     chipco = model.firms["ChipCo"]
-    assert chipco.observe().holdings_bn > 0 and model.firms["CloudB"].observe().holdings_bn == 0
-    sales = chipco.observe().sales_by_cloud
+    assert (
+        chipco.observe(model.info).holdings_bn > 0
+        and model.firms["CloudB"].observe(model.info).holdings_bn == 0
+    )
+    sales = chipco.observe(model.info).sales_by_cloud
     assert sum(sales.values()) == pytest.approx(sum(chipco.delivered)) and sum(sales.values()) > 0
 
 

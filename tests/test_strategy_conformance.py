@@ -65,7 +65,7 @@ def test_observations_handed_out_by_the_model_hold_no_live_objects(symmetric):
     project = {"name": "Open", "cash_bn": 0.5}
     model = AIMarket(variant(symmetric, open_source=[project]), rng=0)
     seen: list = []
-    for agent in [*model.firms.values(), *model.regulators]:
+    for agent in [*model.firms.values(), *model.ctx.regulators]:
         agent.strategy = Recorder(agent.strategy, seen)
     for _ in range(3):
         model.step()

@@ -18,9 +18,9 @@ from aimarket.analysis.distributions import numeric
 from aimarket.analysis.fields import OUTCOME_LABELS
 from aimarket.analysis.regimes import event_flags
 from aimarket.analysis.stats import compare_independent, compare_paired
+from aimarket.dotted import parse_value
 from aimarket.errors import UserError
 from aimarket.metrics import FIRM_FIELDS
-from aimarket.scenario import parse_value
 
 
 def comparable_fields(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:

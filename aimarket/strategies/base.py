@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from aimarket.deals import Exclusivity
+from aimarket.clauses import Exclusivity
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from aimarket.strategies import register
 from aimarket.strategies.base import (
     ChipmakerDecision,
     ChipmakerObs,
@@ -17,6 +16,7 @@ from aimarket.strategies.base import (
     Strategy,
     rounds_to_back,
 )
+from aimarket.strategies.registry import register
 
 
 def order_ratio(obs: ChipmakerObs) -> float:

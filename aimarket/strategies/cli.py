@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 
 from aimarket.errors import UserError
-from aimarket.strategies import AGENT_TYPES, REGISTRY, plugins
+from aimarket.strategies import plugins
+from aimarket.strategies.registry import AGENT_TYPES, REGISTRY, load_entry_points
 
 
 def listing(agent_type: str | None = None, long: bool = False) -> list[str]:
     """Lines ``name  agent_type  description`` (with ``long``: classifier and parameters too)."""
-    plugins.load_entry_points()
+    load_entry_points()
     if agent_type is not None and agent_type not in AGENT_TYPES:
         raise UserError(f"--type {agent_type}: expected one of {', '.join(AGENT_TYPES)}")
     lines = []

@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from aimarket.deals import Exclusivity
+from aimarket.clauses import Exclusivity
 from aimarket.scenario import AGENT_GROUPS, load_scenario
-from aimarket.strategies import REGISTRY
 from aimarket.strategies import base as b
+from aimarket.strategies.registry import REGISTRY
 
 DECISIONS = {
     "hyperscaler": b.HyperscalerDecision,

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aimarket.deals import Exclusivity
-from aimarket.strategies import register
+from aimarket.clauses import Exclusivity
 from aimarket.strategies.base import (
     DealView,
     HyperscalerDecision,
@@ -21,6 +20,7 @@ from aimarket.strategies.base import (
     Strategy,
     rounds_to_back,
 )
+from aimarket.strategies.registry import register
 
 
 def demand_growth(history: tuple[float, ...], window: int = 6) -> float:

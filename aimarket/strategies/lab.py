@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from aimarket.deals import Cause, Exclusivity
-from aimarket.strategies import register
+from aimarket.clauses import Exclusivity
+from aimarket.deals import Cause
 from aimarket.strategies.base import DealView, LabDecision, LabObs, OfferView, Param, Strategy
+from aimarket.strategies.registry import register
 
 CLAUSE_WEIGHT = {Exclusivity.NONE: 0.0, Exclusivity.ROFR: 0.3, Exclusivity.EXCLUSIVE: 1.0}
 

@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from aimarket.scenario import parse_value
-from aimarket.strategies import AGENT_TYPES, REGISTRY, make, register
+from aimarket.dotted import parse_value
 from aimarket.strategies.base import (
     ChipmakerObs,
     HyperscalerObs,
@@ -33,6 +32,7 @@ from aimarket.strategies.base import (
     RegulatorObs,
     Strategy,
 )
+from aimarket.strategies.registry import AGENT_TYPES, REGISTRY, make, register
 
 
 def parse_arm(agent_type: str, entry: str) -> Strategy:

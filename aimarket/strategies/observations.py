@@ -11,7 +11,7 @@ import dataclasses
 
 from hypothesis import strategies as st
 
-from aimarket.deals import Exclusivity
+from aimarket.clauses import Exclusivity
 from aimarket.strategies.base import (
     CaseFacts,
     ChipmakerObs,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from aimarket.strategies import register
 from aimarket.strategies.base import OpenSourceDecision, OpenSourceObs, Param, Strategy
+from aimarket.strategies.registry import register
 
 
 @register

@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from aimarket.errors import UserError
+from aimarket.strategies.base import Strategy
 
 ENTRY_POINT_GROUP = "aimarket.strategies"
 _loaded: set[str] = set()
@@ -46,22 +47,24 @@ def load(plugins: Sequence[str]) -> list[str]:
     return names
 
 
-def load_entry_points() -> None:
-    """Load every installed entry point of the group ``aimarket.strategies`` (once)."""
+def entry_point_strategies() -> list[type[Strategy]]:
+    """Load every installed entry point of the group ``aimarket.strategies`` (the first call
+    only); returns the ``Strategy`` classes named directly, for the registry to register (modules
+    register their own classes on import)."""
     global _entry_points_loaded
     if _entry_points_loaded:
-        return
+        return []
     _entry_points_loaded = True
-    from aimarket.strategies import Strategy, register
-
+    found = []
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             obj = ep.load()
-            if isinstance(obj, type) and issubclass(obj, Strategy):
-                register(obj)
         except Exception as err:
             where = f"entry point {ep.name} = {ep.value} (group {ENTRY_POINT_GROUP})"
             raise UserError(f"{where}: {type(err).__name__}: {err}") from None
+        if isinstance(obj, type) and issubclass(obj, Strategy):
+            found.append(obj)
+    return found
 
 
 def _canonical(plugin: str) -> str:

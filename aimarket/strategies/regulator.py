@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aimarket.deals import Exclusivity
-from aimarket.strategies import register
+from aimarket.clauses import Exclusivity
 from aimarket.strategies.base import (
     CaseFacts,
     Param,
@@ -14,6 +13,7 @@ from aimarket.strategies.base import (
     Strategy,
     Verdict,
 )
+from aimarket.strategies.registry import register
 
 
 @register

@@ -1,11 +1,9 @@
-"""Market-clearing mechanisms, as pure array functions (documented in docs/ODD.md).
+"""Clearing mechanisms shared by the markets, as pure array functions (docs/ODD.md).
 
 - ``allocate``: capacity-constrained allocation of buyers' demand over the sellers each buyer may
   use. Used by the compute spot market (labs and non-lab buyers over clouds) and the chip market
   (clouds over chipmakers). Linear in the number of (buyer, seller) pairs.
-- ``model_choice``: multinomial-logit choice of end users among closed models, the best open-weight
-  model and using no model; returns usage shares and the log-sum (consumer surplus).
-- ``valuation``: a lab's pre-money valuation from revenue and capability lead.
+- ``softmax``: logit choice probabilities.
 """
 
 from __future__ import annotations
@@ -58,41 +56,3 @@ def allocate(
         cap = np.maximum(cap - np.bincount(pair_seller, got, minlength=n_sellers), 0.0)
         left = np.maximum(left - np.bincount(pair_buyer, got, minlength=n_buyers), 0.0)
     return alloc
-
-
-def model_choice(
-    capability: np.ndarray,
-    price: np.ndarray,
-    open_capability: float,
-    open_price: float,
-    no_ai_utility: float,
-    capability_weight: float,
-    price_sensitivity: float,
-) -> tuple[np.ndarray, float, float]:
-    """Logit usage shares of closed models, the open-weight share and the log-sum.
-
-    Utility of model j is ``capability_weight * k_j - price_sensitivity * p_j`` with capability
-    ``k`` in OOM and price ``p`` in units of the reference serving cost; the open-weight model is
-    priced at its self-hosting cost; "no model" has a fixed utility. The log-sum is relative to
-    "no model", in utility units (convert with the money value of one utility unit).
-    """
-    u_labs = capability_weight * capability - price_sensitivity * price
-    u_open = capability_weight * open_capability - price_sensitivity * open_price
-    u = np.concatenate([u_labs, [u_open, no_ai_utility]])
-    shares = softmax(u)
-    top = u.max()
-    logsum = top + np.log(np.exp(u - top).sum()) - no_ai_utility
-    return shares[:-2], float(shares[-2]), float(logsum)
-
-
-def valuation(
-    annual_revenue_bn: np.ndarray,
-    capability: np.ndarray,
-    open_capability: float,
-    revenue_multiple: float,
-    value_per_oom_bn: float,
-    floor_bn: float,
-) -> np.ndarray:
-    """Pre-money valuation (USD bn): revenue multiple plus the value of the capability lead."""
-    lead = np.maximum(capability - open_capability, 0.0)
-    return np.maximum(revenue_multiple * annual_revenue_bn + value_per_oom_bn * lead, floor_bn)

@@ -1,0 +1,69 @@
+"""Merchant chipmakers: supply-constrained accelerator production, pricing, ecosystem lock-in."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import mesa
+
+from aimarket.agents.base import HISTORY, Firm
+from aimarket.context import Context
+from aimarket.strategies.base import ChipmakerDecision, ChipmakerObs
+
+if TYPE_CHECKING:
+    from aimarket.information import Information
+
+
+class Chipmaker(Firm):
+    """A merchant accelerator maker: supply-constrained production, pricing, ecosystem lock-in."""
+
+    agent_type: ClassVar[str] = "chipmaker"
+
+    def __init__(self, model: mesa.Model, spec: Any, ctx: Context) -> None:
+        super().__init__(model, spec, ctx)
+        self.supply = spec.supply_gw_per_month
+        self.price = spec.price_bn_per_gw
+        self.performance = spec.performance
+        self.demand_history: deque[float] = deque(maxlen=HISTORY)
+        self.delivered: deque[float] = deque([0.0] * 12, maxlen=12)
+        self.sales: deque[dict[str, float]] = deque(maxlen=12)  # GW sold per cloud, by month
+        self.priority: list[str] = []  # clouds its strategy serves first
+
+    def observe(self, info: Information) -> ChipmakerObs:
+        sales: dict[str, float] = {}
+        for month in self.sales:
+            for cloud, gw in month.items():
+                sales[cloud] = sales.get(cloud, 0.0) + gw
+        return ChipmakerObs(
+            public=info.public,
+            name=self.name,
+            cash_bn=self.cash,
+            supply_gw=self.supply,
+            max_supply_growth_per_month=self.spec.supply_growth_per_year ** (1 / 12),
+            price=self.price,
+            unit_cost=self.spec.unit_cost_bn_per_gw,
+            demand_history=tuple(self.demand_history),
+            sales_by_cloud=sales,
+            backed_labs=info.backed.get(self.name, ()),
+            holdings_bn=info.holdings.get(self.name, 0.0),
+        )
+
+    def apply(self, d: ChipmakerDecision) -> None:
+        """Carry out this month's decision: price, expansion, priority clouds, offers."""
+        self.price = d.price or self.price
+        self.expand(d.expand_gw)
+        self.priority = list(d.priority)
+        for offer in d.offers:
+            self.ctx.book.propose(self.name, offer)
+
+    def expand(self, gw: float) -> None:
+        """Add production capacity (GW/month); costs a year of output at unit cost."""
+        cost = min(max(gw, 0.0) * 12 * self.spec.unit_cost_bn_per_gw, max(self.cash, 0.0))
+        if cost <= 0:
+            return
+        self.ctx.ledger.transfer(self.name, "suppliers", cost, "capex_fab")
+        self.supply += cost / (12 * self.spec.unit_cost_bn_per_gw)
+
+    def advance(self) -> None:
+        self.performance *= self.ctx.world.chip_growth_per_month

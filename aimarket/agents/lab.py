@@ -1,0 +1,160 @@
+"""AI labs: train models, sell usage to end users, buy compute, raise money."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import mesa
+import numpy as np
+
+from aimarket import regulation
+from aimarket.agents.base import HISTORY, Firm
+from aimarket.context import Context
+from aimarket.deals import Cause, Deal, Status
+from aimarket.strategies.base import LabDecision, LabObs
+
+if TYPE_CHECKING:
+    from aimarket.information import Information
+
+
+class Lab(Firm):
+    """An AI lab: trains models, sells usage, buys compute, raises money."""
+
+    agent_type: ClassVar[str] = "lab"
+
+    def __init__(self, model: mesa.Model, spec: Any, ctx: Context) -> None:
+        super().__init__(model, spec, ctx)
+        self.stock = 10.0**spec.capability  # eff-GW-months of algorithm-adjusted training compute
+        self.price = spec.price
+        self.cap_table: dict[str, float] = dict(spec.cap_table)
+        self.usage_share = 0.0
+        self.revenue = 0.0
+        self.spend = 0.0
+        self.serving_need = 0.0  # eff-GW
+        self.training_budget = 0.0  # USD bn
+        self.training_gw = 0.0  # eff-GW trained with last month
+        self.planned_training_gw = 0.0  # eff-GW last month's training budget was meant to buy
+        self.raise_bn = 0.0
+        self.shortfall_history: deque[float] = deque(maxlen=HISTORY)
+        self.providers: set[str] = set()
+        self.offers: list[Deal] = []
+
+    @property
+    def capability(self) -> float:
+        return float(np.log10(max(self.stock, 1e-12)))
+
+    def controller(self) -> str:
+        """Agent holding a controlling stake (at least ``market.control_stake``), '' if none."""
+        threshold = self.ctx.world.spec.market.control_stake
+        held = [(s, o) for o, s in self.cap_table.items() if o in self.ctx.firms]
+        stake, owner = max(held, default=(0.0, ""))
+        return owner if stake >= threshold else ""
+
+    def parent(self) -> str:
+        """The hyperscaler owning a majority, whose cloud it uses and who funds it; '' if none."""
+        owner = self.controller()
+        if (
+            owner
+            and self.cap_table[owner] >= 0.5
+            and self.ctx.firms[owner].agent_type == "hyperscaler"
+        ):
+            return owner
+        return ""
+
+    def observe(self, info: Information) -> LabObs:
+        tech = self.ctx.world.spec.technology
+        deals = [  # signed deals count from signature: a deal under review binds the lab too
+            d
+            for d in self.ctx.book.deals_of(self.name)
+            if d.target == self.name and d.status in (Status.ACTIVE, Status.UNDER_REVIEW)
+        ]
+        return LabObs(
+            public=info.public,
+            name=self.name,
+            cash_bn=self.cash,
+            credits_bn=self.ctx.ledger.credits_of(self.name),
+            capability=self.capability,
+            price=self.price,
+            usage_share=self.usage_share,
+            revenue_bn=self.revenue,
+            spend_bn=self.spend,
+            staff_cost_bn=self.spec.staff_cost_bn_per_month,
+            serving_need_gw=self.serving_need,
+            training_gw=self.training_gw,
+            planned_training_gw=self.planned_training_gw,
+            maintenance_gw=self.stock
+            * tech.capability_decay_per_month
+            / self.ctx.world.algorithmic_multiplier,
+            expected_compute_price=info.expected_price(self),
+            reference_compute_price=self.ctx.markets.reference_price,
+            shortfall_history=tuple(self.shortfall_history),
+            valuation_bn=info.valuation(self),
+            controlled_by=self.controller(),
+            deals=info.deal_views(deals),
+            offers=tuple(info.offer_view(d) for d in self.offers),
+        )
+
+    def apply(self, d: LabDecision) -> None:
+        """Carry out this month's decision: price, training budget, round, breaks, loosening
+        requests, and its answers to the offers (a clause broken for a rival's offer ends only
+        once that deal clears review)."""
+        book = self.ctx.book
+        self.price = max(d.price or self.price, 1e-3)
+        self.training_budget = max(d.training_budget_bn, 0.0)
+        self.raise_bn = max(d.raise_bn, 0.0)
+        breaks = {
+            deal_id: cause
+            for deal_id, cause in d.break_deals.items()
+            if (deal := book.deals.get(deal_id)) is not None
+            and deal.active
+            and deal.target == self.name
+        }
+        for deal_id, cause in breaks.items():
+            if cause != Cause.BETTER_OUTSIDE_OFFER:
+                book.end(book.deals[deal_id], Status.BROKEN, cause)
+        for deal_id in d.request_loosen:
+            deal = book.deals.get(deal_id)
+            if deal is not None and deal.restricts and deal.target == self.name:
+                deal.loosen_requested = True
+        accepted = set(d.accept)
+        signed = []
+        for deal in self.offers:
+            if deal.id in accepted:
+                regulation.sign(deal, self.ctx)
+                signed.append(deal)
+                self.raise_bn = max(self.raise_bn - deal.terms.amount_bn, 0.0)
+            else:
+                book.reject(deal)
+        self.offers = []
+        reviewed = [s for s in signed if s.status is Status.UNDER_REVIEW]
+        for deal_id, cause in breaks.items():
+            if cause != Cause.BETTER_OUTSIDE_OFFER:
+                continue
+            if reviewed:  # the old deal ends only if a new one clears review
+                for new in reviewed:
+                    book.conditional_breaks[new.id].append(deal_id)
+            else:
+                book.end(book.deals[deal_id], Status.BROKEN, cause)
+
+    def issue_equity(self, investor: str, stake: float) -> None:
+        """Dilute every holder by ``stake`` and give it to ``investor``."""
+        for holder in self.cap_table:
+            self.cap_table[holder] *= 1 - stake
+        self.cap_table[investor] = self.cap_table.get(investor, 0.0) + stake
+
+    def train(self, eff_gw: float) -> None:
+        """Add algorithm-adjusted training compute, times research luck, to the capability stock;
+        old models decay."""
+        tech = self.ctx.world.spec.technology
+        luck = self.luck.lognormal(-0.5 * tech.research_noise**2, tech.research_noise)
+        self.training_gw = eff_gw
+        self.stock = (
+            self.stock * (1 - tech.capability_decay_per_month)
+            + eff_gw * self.ctx.world.algorithmic_multiplier * luck
+        )
+
+    def report(self, column: str) -> Any:
+        if column == "valuation":
+            return self.ctx.valuation(self)
+        return super().report(column)

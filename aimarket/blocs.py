@@ -1,0 +1,108 @@
+"""Blocs: firms tied by controlling stakes or binding clauses, and concentration by bloc.
+
+A *bloc* is a connected group of firms tied by controlling stakes (at least
+``market.control_stake``) or by clauses named in ``market.bloc_ties``; bloc shares are the sums of
+their members' shares. A supplier agent standing for an atomistic fringe (``firms`` > 1) counts
+as that many equal firms while it is in no bloc. Blocs are found by union-find over the ties, in
+time linear in the number of ties.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+LAYERS = ("cloud", "models", "chips")
+
+
+def hhi(shares: Iterable[float]) -> float:
+    """Herfindahl–Hirschman index in points (0–10,000) of shares given as fractions."""
+    s = np.fromiter(shares, float)
+    return float(10_000.0 * np.sum(s * s))
+
+
+def bloc_map(firms: Iterable[str], ties: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Firm -> bloc label (the alphabetically first member) from tie edges."""
+    parent = {f: f for f in firms}
+
+    def root(f: str) -> str:
+        parent.setdefault(f, f)
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    for a, b in ties:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)  # the root is always the smallest member
+    return {f: root(f) for f in parent}
+
+
+def join_blocs(bloc_of: Mapping[str, str], a: str, b: str) -> dict[str, str]:
+    """``bloc_of`` after a new tie between firms ``a`` and ``b`` (their blocs merge)."""
+    la, lb = bloc_of.get(a, a), bloc_of.get(b, b)
+    label = min(la, lb)
+    merged = {f: (label if lab in (la, lb) else lab) for f, lab in bloc_of.items()}
+    return merged | {a: label, b: label}
+
+
+def bloc_shares(
+    shares: Mapping[str, float],
+    bloc_of: Mapping[str, str],
+    fringe: Mapping[str, int] | None = None,
+) -> dict[str, float]:
+    """Shares summed over the members of each bloc.
+
+    ``fringe`` maps an agent standing for many small firms to their number: while it is in no
+    bloc with others, its share is split equally among them (keys ``NAME/1`` ... ``NAME/n``), so
+    concentration and dominance see an atomistic fringe, not one firm.
+    """
+    out: dict[str, float] = {}
+    for firm, share in shares.items():
+        label = bloc_of.get(firm, firm)
+        out[label] = out.get(label, 0.0) + share
+    if fringe:
+        sizes = Counter(bloc_of.values())
+        for name, n in fringe.items():
+            if n > 1 and name in out and sizes.get(name, 1) == 1:
+                part = out.pop(name) / n
+                out.update({f"{name}/{i}": part for i in range(1, n + 1)})
+    return out
+
+
+class Blocs:
+    """The bloc structure of the month and each layer's shares it is measured on.
+
+    ``layer_shares`` (fractions by firm, per layer) are last month's market results;
+    ``bloc_of`` and ``bloc_hhi`` are fixed between updates (start of the month and its end).
+    """
+
+    def __init__(self, firms: Iterable[str], fringe: Mapping[str, int]) -> None:
+        self.firms = tuple(firms)
+        self.fringe = dict(fringe)
+        self.layer_shares: dict[str, dict[str, float]] = {layer: {} for layer in LAYERS}
+        self.bloc_of: dict[str, str] = {f: f for f in self.firms}
+        self.bloc_hhi: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
+
+    def update(self, ties: Iterable[tuple[str, str]]) -> None:
+        """Blocs from the ties in force, and their HHI per layer."""
+        self.bloc_of = bloc_map(self.firms, ties)
+        self.bloc_hhi = self.hhi_by_layer(self.bloc_of)
+
+    def shares(self, layer: str, bloc_of: Mapping[str, str] | None = None) -> dict[str, float]:
+        """Shares of ``layer`` by bloc (``bloc_of``: this month's blocs; ``{}``: by firm), a
+        fringe split into its firms."""
+        return bloc_shares(
+            self.layer_shares[layer], self.bloc_of if bloc_of is None else bloc_of, self.fringe
+        )
+
+    def hhi_by_layer(self, bloc_of: Mapping[str, str]) -> dict[str, float]:
+        """Bloc HHI (points) of every layer under the bloc map ``bloc_of``."""
+        return {layer: hhi(self.shares(layer, bloc_of).values()) for layer in LAYERS}
+
+    def members(self, label: str) -> set[str]:
+        """Firms of the bloc labelled ``label``."""
+        return {f for f, b in self.bloc_of.items() if b == label}

@@ -1,0 +1,275 @@
+"""The deal book: every deal of a run, its lifecycle and the money that changes hands with it.
+
+Creates deals, indexes the live ones (proposed, under review, active) by party, records review
+state, closes deals (equity and credits paid, clauses in force), ends, loosens and strips clauses
+and logs every transition as an event. An early end or loosening of a binding clause is an
+exclusivity breakdown (docs/ODD.md). Look-ups read only the live index, so their cost does not
+grow with the run's history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
+from types import SimpleNamespace
+from typing import Any
+
+from aimarket.clauses import Exclusivity
+from aimarket.deals import Cause, Deal, EventLog, Kind, Status, Terms
+from aimarket.ledger import Ledger, credit_account
+
+
+class DealBook:
+    """Deals by id and the live ones by party.
+
+    ``valuation`` gives a lab's pre-money valuation (USD bn); ``clock`` the current tick.
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        events: EventLog,
+        firms: Mapping[str, Any],
+        valuation: Callable[[Any], float],
+        clock: Callable[[], int],
+    ) -> None:
+        self.ledger = ledger
+        self.events = events
+        self.firms = firms
+        self.valuation = valuation
+        self.clock = clock
+        self.deals: dict[str, Deal] = {}  # every deal ever created, by id
+        self.live: dict[str, Deal] = {}  # proposed, under review or active, in creation order
+        self._live_by_party: dict[str, dict[str, Deal]] = defaultdict(dict)
+        self.pending_reviews: dict[str, set[str]] = {}  # deal id -> regulators yet to rule
+        self.conditional_breaks: dict[str, list[str]] = defaultdict(list)  # new -> old deal ids
+        self.loosen_refused: dict[str, bool] = {}
+        self.ever_restricted: set[str] = set()
+        self._seq = 0
+
+    # ------------------------------------------------------------------ look-ups
+    def deals_of(self, name: str) -> list[Deal]:
+        """Live deals (proposed, under review or active) with ``name`` as a party."""
+        return list(self._live_by_party[name].values())
+
+    def restriction(self, name: str) -> tuple[str, Exclusivity]:
+        """The cloud whose clause binds ``name``, and the clause (the strictest in force)."""
+        binding = [d for d in self._live_by_party[name].values() if d.restricts]
+        if not binding:
+            return "", Exclusivity.NONE
+        strict = max(binding, key=lambda d: d.terms.exclusivity.strictness)
+        return strict.investor, strict.terms.exclusivity
+
+    def binding(self) -> Iterable[Deal]:
+        """Deals with a binding clause in force, in creation order."""
+        return (d for d in self.live.values() if d.restricts)
+
+    def stake_of(self, deal: Deal) -> float:
+        """Stake (fraction) the deal buys: its stated stake, else amount over post-money value."""
+        t = deal.terms
+        lab = self.firms[deal.target]
+        return t.stake if t.stake is not None else t.amount_bn / (self.valuation(lab) + t.amount_bn)
+
+    def stake_after(self, deal: Deal) -> float:
+        """The investor's stake in the target once the deal closes (0 unless an investment in a
+        lab)."""
+        lab = self.firms[deal.target]
+        if lab.agent_type != "lab" or deal.kind is not Kind.INVESTMENT:
+            return 0.0
+        new = self.stake_of(deal)
+        return lab.cap_table.get(deal.investor, 0.0) * (1 - new) + new
+
+    # ------------------------------------------------------------------ lifecycle
+    def create(self, spec: Any, deal_id: str | None = None) -> Deal:
+        """A new live deal from a scenario deal/event spec or an offer (``spec`` has the
+        ``Terms`` fields plus ``kind``, ``investor`` and ``target``)."""
+        self._seq += 1
+        terms = Terms(
+            amount_bn=spec.amount_bn,
+            credit_share=spec.credit_share,
+            exclusivity=Exclusivity(spec.exclusivity),
+            duration_months=spec.duration_months,
+            exit_penalty_bn=spec.exit_penalty_bn,
+            commit_gw=spec.commit_gw,
+            commit_price=spec.commit_price,
+            inhouse_chip_share=spec.inhouse_chip_share,
+            stake=spec.stake,
+        )
+        deal = Deal(
+            deal_id or f"D{self._seq:04d}",
+            Kind(spec.kind),
+            spec.investor,
+            spec.target,
+            terms,
+            signed_tick=self.clock(),
+        )
+        self.deals[deal.id] = self.live[deal.id] = deal
+        self._live_by_party[deal.investor][deal.id] = deal
+        self._live_by_party[deal.target][deal.id] = deal
+        return deal
+
+    def close(self, deal: Deal, status: Status) -> None:
+        """Move a deal to a final status and out of the live index."""
+        deal.status = status
+        del self.live[deal.id]
+        del self._live_by_party[deal.investor][deal.id]
+        del self._live_by_party[deal.target][deal.id]
+
+    def propose(self, investor: str, offer: Any) -> Deal:
+        """An offer (``OfferTerms``) from ``investor`` to a lab, answered by the lab this month."""
+        spec = SimpleNamespace(
+            kind="investment", investor=investor, commit_price=None, stake=None, **asdict(offer)
+        )
+        deal = self.create(spec)
+        self.events.add(
+            self.clock(),
+            "proposed",
+            deal_id=deal.id,
+            agent=investor,
+            counterparty=deal.target,
+            value=deal.terms.amount_bn,
+        )
+        self.firms[deal.target].offers.append(deal)
+        return deal
+
+    def reject(self, deal: Deal) -> None:
+        """The target turned the offer down."""
+        self.close(deal, Status.REJECTED)
+        self.events.deal(self.clock(), "rejected", deal, cause=Cause.STRATEGY_CHOICE)
+
+    def sign(self, deal: Deal, reviewers: list[Any]) -> None:
+        """Signed: notified to ``reviewers`` (regulators whose thresholds it meets), else
+        active at once."""
+        tick = self.clock()
+        deal.signed_tick = tick
+        self.events.deal(tick, "signed", deal, cause=Cause.SIGNED, value=deal.terms.amount_bn)
+        if not reviewers:
+            self.activate(deal)
+            return
+        deal.status = Status.UNDER_REVIEW
+        self.pending_reviews[deal.id] = {r.name for r in reviewers}
+        for r in reviewers:
+            r.notify(deal)
+        self.events.deal(tick, "under_review", deal, value=deal.terms.amount_bn)
+
+    def activate(self, deal: Deal, began: int | None = None, pay: bool = True) -> None:
+        """Close the deal: equity and credits change hands, clauses come into force.
+
+        ``pay=False`` for deals in force at the start (already in the opening cap tables).
+        """
+        t = deal.terms
+        tick = self.clock()
+        began = tick if began is None else began
+        lab = self.firms[deal.target]
+        if deal.kind is Kind.INVESTMENT and lab.agent_type == "lab":
+            cash = self.ledger.balance(deal.investor)
+            amount = min(t.amount_bn, max(cash, 0.0)) if pay else t.amount_bn
+            stake = t.stake if t.stake is not None else amount / (self.valuation(lab) + amount)
+            if pay:
+                self.ledger.transfer(
+                    deal.investor, lab.name, amount * (1 - t.credit_share), "equity"
+                )
+                self.ledger.transfer(
+                    deal.investor,
+                    credit_account(lab.name, deal.investor),
+                    amount * t.credit_share,
+                    "equity_credits",
+                )
+                lab.issue_equity(deal.investor, stake)
+            deal.stake_acquired = lab.cap_table.get(deal.investor, 0.0)
+        if t.commit_price is None:
+            t.commit_price = self.firms[deal.investor].price
+        for old_id in self.conditional_breaks.pop(deal.id, []):
+            if self.deals[old_id].active:
+                self.end(self.deals[old_id], Status.BROKEN, Cause.BETTER_OUTSIDE_OFFER)
+        deal.status = Status.ACTIVE
+        deal.start_tick = began
+        deal.end_tick = began + t.duration_months
+        self.events.deal(tick, "active", deal, cause=Cause.CLEARED, value=t.amount_bn)
+        if t.exclusivity.binds:
+            self.ever_restricted.add(deal.id)
+            self.events.deal(tick, "clause_in_force", deal, cause=t.exclusivity.value)
+
+    def end(self, deal: Deal, status: Status, cause: str) -> None:
+        """End an active deal; an early end of a clause in force is an exclusivity breakdown."""
+        was_restricting = deal.restricts
+        if status is Status.BROKEN:
+            penalty = min(deal.terms.exit_penalty_bn, max(self.ledger.balance(deal.target), 0.0))
+            self.ledger.transfer(deal.target, deal.investor, penalty, "exit_penalty")
+        self.close(deal, status)
+        self._target_event(status.value, deal, cause)
+        if was_restricting and status is Status.BROKEN:
+            self._target_event("breakdown", deal, cause)
+
+    def expire(self) -> None:
+        """End the active deals whose term is over."""
+        tick = self.clock()
+        for deal in list(self.live.values()):
+            if deal.active and deal.end_tick is not None and deal.end_tick <= tick:
+                self.end(deal, Status.EXPIRED, Cause.EXPIRY)
+
+    def loosen(self, deal: Deal, cause: str) -> None:
+        """Renegotiate a clause one step looser (exclusive -> ROFR -> none): a breakdown."""
+        deal.terms.exclusivity = deal.terms.exclusivity.looser()
+        deal.loosen_requested = False
+        self.events.deal(self.clock(), "renegotiated", deal, cause=cause)
+        self._target_event("breakdown", deal, cause)
+
+    def strip_clause(self, deal: Deal, regulator: str, event: str) -> None:
+        """A regulator removes a clause in force: the deal stays, the clause goes (a breakdown)."""
+        deal.terms.exclusivity = Exclusivity.NONE
+        self.events.add(
+            self.clock(),
+            event,
+            deal_id=deal.id,
+            agent=regulator,
+            counterparty=deal.target,
+            cause=Cause.REGULATOR_REMEDY,
+        )
+        self._target_event("breakdown", deal, Cause.REGULATOR_REMEDY)
+
+    def rule(self, deal: Deal, regulator: str, verdict: str) -> None:
+        """Apply one regulator's verdict (``clear``, ``remedy``, ``block``); the deal becomes
+        active when every reviewer has cleared it."""
+        if deal.status is not Status.UNDER_REVIEW:
+            return
+        kind, cause = _VERDICT_EVENTS.get(verdict, _VERDICT_EVENTS["clear"])
+        if verdict == "block":
+            self.close(deal, Status.BLOCKED)
+            self.conditional_breaks.pop(deal.id, None)
+        elif verdict == "remedy":
+            deal.terms.exclusivity = Exclusivity.NONE
+        self.events.add(
+            self.clock(),
+            kind,
+            deal_id=deal.id,
+            agent=regulator,
+            counterparty=deal.investor,
+            cause=cause,
+            value=deal.terms.amount_bn if verdict == "block" else 0.0,
+        )
+        if verdict == "block":
+            return
+        pending = self.pending_reviews[deal.id]
+        pending.discard(regulator)
+        if not pending:
+            self.activate(deal)
+
+    def _target_event(self, kind: str, deal: Deal, cause: str) -> None:
+        """An event with the deal's target as agent and its investor as counterparty."""
+        self.events.add(
+            self.clock(),
+            kind,
+            deal_id=deal.id,
+            agent=deal.target,
+            counterparty=deal.investor,
+            cause=cause,
+        )
+
+
+_VERDICT_EVENTS = {  # verdict -> (event kind, cause)
+    "clear": ("cleared", Cause.CLEARED),
+    "remedy": ("remedied", Cause.REGULATOR_REMEDY),
+    "block": ("blocked", Cause.REGULATOR_BLOCK),
+}
