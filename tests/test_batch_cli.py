@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -90,14 +91,22 @@ def test_existing_folder_and_mismatched_resume_are_refused(mini, tmp_path, capsy
     assert "scenario hash" in capsys.readouterr().err
 
 
-def test_progress_lines_when_stderr_is_not_a_terminal_and_none_with_quiet(
-    mini, tmp_path, capsys, monkeypatch
-):
-    monkeypatch.setattr(batch, "PROGRESS_SECONDS", 0.05)
+def test_progress_lines_when_stderr_is_not_a_terminal_and_none_with_quiet(mini, tmp_path, capsys):
     args = ["batch", str(mini), "-r", "3", "--ticks", "2", "--executor", "serial", "--chunk-size"]
     assert main([*args, "1", "--out", str(tmp_path / "a")]) == 0
     lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("batch:")]
-    assert len(lines) >= 2 and lines[0].startswith("batch: 0/6 runs (0%)")  # before any chunk
     assert lines[-1].startswith("batch: 6/6 runs (100%), 0 failed")
     assert main(["-q", *args, "1", "--out", str(tmp_path / "b")]) == 0
     assert "batch:" not in capsys.readouterr().err
+
+
+def test_progress_lines_keep_coming_while_a_long_chunk_runs(monkeypatch, caplog):
+    monkeypatch.setattr(batch, "PROGRESS_SECONDS", 0.01)
+    caplog.set_level("INFO", logger="aimarket")
+    progress = batch._LineProgress(total=6, initial=0)
+    time.sleep(0.2)  # no chunk has finished yet
+    progress.update(6)
+    progress.close()
+    lines = [r.message for r in caplog.records if r.message.startswith("batch:")]
+    assert lines[0].startswith("batch: 0/6 runs (0%)") and len(lines) >= 3
+    assert lines[-1].startswith("batch: 6/6 runs (100%)")
