@@ -13,7 +13,6 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from aimarket import __version__
 from aimarket.errors import UserError
 
 #: Subcommand → (module whose ``register_cli`` adds it, one-line help in ``aimarket --help``).
@@ -41,6 +40,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 log = logging.getLogger("aimarket")
 
 
+class _Version(argparse.Action):
+    """``--version``: looks the version up only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        import aimarket
+
+        print(f"aimarket {aimarket.__version__}")
+        parser.exit()
+
+
 def _command_of(argv: Sequence[str]) -> str | None:
     """The subcommand named in ``argv`` (the first word not starting with ``-``), if known."""
     word = next((a for a in argv if not a.startswith("-")), None)
@@ -53,7 +62,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aimarket", description="Agent-based strategic game simulator of the AI industry."
     )
-    parser.add_argument("--version", action="version", version=f"aimarket {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument(
         "-q", "--quiet", action="store_true", help="only warnings and errors on stderr"

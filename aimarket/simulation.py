@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aimarket import __version__
+import aimarket
 from aimarket.errors import UserError
 from aimarket.scenario import list_scenarios, load_scenario
 from aimarket.strategies import plugins
@@ -81,7 +81,7 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
             "scenario_data": scenario.data,
             "seed": result.seed,
             "ticks": len(result.timeseries),
-            "version": __version__,
+            "version": aimarket.__version__,
         }
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
         tmp.rename(out)

@@ -54,3 +54,13 @@ def test_a_missing_dependency_is_one_line_with_what_to_do(monkeypatch, capsys):
     assert cli.main(["scenarios"]) == 2
     err = capsys.readouterr().err
     assert "missing dependency 'pydantic'" in err and "source .venv/bin/activate" in err
+
+
+def test_version_is_the_installed_one(capsys):
+    from importlib.metadata import version
+
+    from aimarket.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"aimarket {version('aimarket')}\n"
