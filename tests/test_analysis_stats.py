@@ -99,3 +99,16 @@ def test_paired_binary_outcome_uses_exact_mcnemar():
     assert res["test"] == "exact McNemar"
     assert res["diff"] == pytest.approx(0.6)
     assert res["p_value"] < 1e-6
+
+
+def test_settings_are_ordered_by_value_and_drawn_in_distinct_colours():
+    from aimarket.analysis import load, plotting
+
+    out = pd.DataFrame({"k.x": [10.0, 2.5, 20.0, 5.0], "status": "ok"})
+    settings = load.setting_labels(out, ["k.x"])
+    assert list(settings.cat.categories) == ["k.x=2.5", "k.x=5", "k.x=10", "k.x=20"]
+    flags = pd.Series([1.0, 0.0, 1.0, 0.0])
+    from aimarket.analysis.stats import proportion_table
+
+    assert list(proportion_table(flags, settings)["setting"]) == list(settings.cat.categories)
+    assert len(set(plotting.colours(16))) == 16

@@ -187,7 +187,13 @@ def setting_labels(outcomes: pd.DataFrame, by: list[str], max_levels: int = 8) -
     label = parts[0]
     for part in parts[1:]:
         label = label + ", " + part
-    return label.rename("setting")
+    # Ordered by the keys' values (2.5 before 10), not alphabetically: a member of each
+    # setting (bins are disjoint) sorted by the raw values.
+    members = outcomes[by].assign(setting=label).drop_duplicates("setting")
+    order = members.sort_values(by, kind="stable")["setting"].tolist()
+    return pd.Series(
+        pd.Categorical(label, categories=order, ordered=True), index=label.index, name="setting"
+    )
 
 
 def _fmt(value: object) -> str:

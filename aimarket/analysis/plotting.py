@@ -17,6 +17,12 @@ PALETTE = "colorblind"
 STYLE = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook")}
 
 
+def colours(n: int) -> list:
+    """`n` distinguishable colours: the colour-blind palette up to its 10, else evenly spaced
+    hues (never a repeated colour for two settings)."""
+    return sns.color_palette(PALETTE if n <= 10 else "husl", n)
+
+
 def styled[**P, R](plot: Callable[P, R]) -> Callable[P, R]:
     """Run `plot` (which builds a figure) under `STYLE`, leaving global rcParams unchanged."""
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
 
 from aimarket.analysis import discovery, distributions, paired, phase, regimes, survival
@@ -29,7 +28,7 @@ from aimarket.analysis import timeseries as tsm
 from aimarket.analysis.fields import DISTRIBUTION_FIELDS, EVENTS, REGIMES, key_label
 from aimarket.analysis.load import RunData, load_run, setting_labels, swept_keys
 from aimarket.analysis.notes import Skipped
-from aimarket.analysis.plotting import PALETTE, STYLE, grid, to_data_uri
+from aimarket.analysis.plotting import STYLE, colours, grid, to_data_uri
 from aimarket.analysis.stats import SMALL_N
 
 MAX_ROWS = 40
@@ -296,7 +295,7 @@ def regimes_section(ctx: Context) -> Section:
         fig = Figure(figsize=(7, 4), layout="constrained")
         ax = fig.subplots()
         for c, (g, sub) in zip(
-            sns.color_palette(PALETTE, by_tick.setting.nunique()),
+            colours(by_tick.setting.nunique()),
             by_tick.groupby("setting"),
             strict=True,
         ):
@@ -315,9 +314,7 @@ def regimes_section(ctx: Context) -> Section:
         wide = wide.reindex(columns=[*REGIMES, *(c for c in wide if c not in REGIMES)]).fillna(0)
         fig = Figure(figsize=(8, 1.2 + 0.4 * len(wide)), layout="constrained")
         ax = fig.subplots()
-        wide.plot.barh(
-            stacked=True, ax=ax, color=sns.color_palette(PALETTE, wide.shape[1]), legend=False
-        )
+        wide.plot.barh(stacked=True, ax=ax, color=colours(wide.shape[1]), legend=False)
         ax.set(xlabel="share of runs", ylabel="setting", xlim=(0, 1))
         fig.legend(loc="outside right upper", fontsize="x-small", title="regime")
         sec.figure("Regime shares per setting (CIs in the table)", fig)

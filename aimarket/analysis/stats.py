@@ -52,6 +52,15 @@ def proportion(k: int, n: int, confidence: float = CONFIDENCE) -> dict[str, floa
     }
 
 
+def in_order(table: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
+    """`table` with its ``setting`` column ordered like `settings` when those are ordered (a
+    categorical from ``setting_labels``: 2.5 before 10), so plots and tables keep that order."""
+    if isinstance(settings.dtype, pd.CategoricalDtype) and "setting" in table:
+        categories = settings.cat.categories
+        table["setting"] = pd.Categorical(table["setting"], categories=categories, ordered=True)
+    return table
+
+
 def proportion_table(
     flags: pd.Series, groups: pd.Series | None = None, confidence: float = CONFIDENCE
 ) -> pd.DataFrame:
@@ -61,7 +70,7 @@ def proportion_table(
     for g, f in flags.groupby(groups, sort=True):
         f = f.dropna().astype(bool)
         rows.append({"setting": g, **proportion(int(f.sum()), len(f), confidence)})
-    return pd.DataFrame(rows)
+    return in_order(pd.DataFrame(rows), groups)
 
 
 def bootstrap_ci(

@@ -14,8 +14,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from aimarket.analysis.plotting import PALETTE, styled
-from aimarket.analysis.stats import CONFIDENCE, SMALL_N, _z, proportion
+from aimarket.analysis.plotting import colours, styled
+from aimarket.analysis.stats import CONFIDENCE, SMALL_N, _z, in_order, proportion
 
 
 def kaplan_meier(
@@ -159,7 +159,10 @@ def survival_by(durations: pd.DataFrame, groups: pd.Series) -> tuple[pd.DataFram
                 "small_sample": len(sub) < SMALL_N,
             }
         )
-    return pd.concat(curves, ignore_index=True), pd.DataFrame(medians)
+    return (
+        in_order(pd.concat(curves, ignore_index=True), groups),
+        in_order(pd.DataFrame(medians), groups),
+    )
 
 
 def cause_table(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
@@ -172,7 +175,7 @@ def cause_table(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
     for g, sub in causes.groupby(settings.loc[ok.index], sort=True):
         for cause, k in sub.value_counts().items():
             rows.append({"setting": g, "cause": cause, **proportion(int(k), len(sub))})
-    return pd.DataFrame(rows)
+    return in_order(pd.DataFrame(rows), settings)
 
 
 @styled
@@ -186,8 +189,8 @@ def plot_survival(
     legend (one entry per setting) sits outside the axes, covering no curve."""
     fig = Figure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.subplots()
-    colours = sns.color_palette(PALETTE, curves["setting"].nunique())
-    for colour, (g, km) in zip(colours, curves.groupby("setting", sort=True), strict=True):
+    groups = curves.groupby("setting", sort=True)
+    for colour, (g, km) in zip(colours(groups.ngroups), groups, strict=True):
         times = km["time"].to_numpy()
         if horizon is not None and np.isfinite(horizon) and times[-1] < horizon:
             km = pd.concat([km, km.iloc[[-1]].assign(time=horizon)], ignore_index=True)
@@ -210,7 +213,7 @@ def plot_causes(causes: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(7.5, 1.2 + 0.3 * n_bars), layout="constrained")
     ax = fig.subplots()
     cats = list(dict.fromkeys(causes["cause"]))
-    settings = sorted(causes["setting"].unique())
+    settings = list(causes.groupby("setting", sort=True).groups)  # in the settings' order
     sns.barplot(
         causes,
         y="cause",
@@ -219,7 +222,7 @@ def plot_causes(causes: pd.DataFrame) -> Figure:
         hue_order=settings,
         order=cats,
         ax=ax,
-        palette=PALETTE,
+        palette=colours(len(settings)),
         errorbar=None,
     )
     lookup = causes.set_index(["setting", "cause"])
