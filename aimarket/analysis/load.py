@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,7 +59,8 @@ class RunData:
         if "run_id" not in pq.read_schema(parts[0]).names:
             return clause_spans(self.events)
         groups = [parts[i : i + SPAN_PARTS] for i in range(0, len(parts), SPAN_PARTS)]
-        return pd.concat([_parts_spans(group) for group in groups], ignore_index=True)
+        with ThreadPoolExecutor(2) as pool:  # Arrow and pandas release the GIL for most of it
+            return pd.concat(pool.map(_parts_spans, groups), ignore_index=True)
 
     @property
     def name(self) -> str:
