@@ -19,12 +19,14 @@ import argparse
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
+import logging
 import multiprocessing
 import os
 import platform
 import secrets
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -53,6 +55,8 @@ EXECUTORS = ("serial", "process", "dask")
 RUN_STREAM, DESIGN_STREAM = 0, 1
 ID_FIELDS = {"run_id": pa.int64(), "design_point": pa.int64(), "replication": pa.int64()}
 STATUS_FIELDS = {"status": pa.string(), "error": pa.string(), "traceback": pa.string()}
+PROGRESS_SECONDS = 10.0  # at most this long between progress lines when stderr is no terminal
+log = logging.getLogger(__name__)
 DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "networkx", "SALib")
 
 
@@ -228,6 +232,8 @@ def run_batch(
     extra: Mapping[str, object] | None = None,
 ) -> BatchSummary:
     """Run `design` × `replications` of `scenario` into the run store `out`.
+
+    With `progress`, a bar on a terminal, else a line at least every ~10 s (logger ``aimarket``).
 
     `jobs` workers (1: in this process); `executor` "serial", "process" or "dask" (`scheduler`
     address, else a local cluster of `jobs` workers). With `resume`, continues the batch in `out`
@@ -657,8 +663,13 @@ def _dask_executor(jobs: int, scheduler: str | None) -> Iterator[cf.Executor]:
 
 
 def _progress(total: int, initial: int, enabled: bool) -> Any:
+    """A tqdm bar when stderr is a terminal, else a `_LineProgress`; silent unless `enabled` and
+    the ``aimarket`` logger shows INFO (``-q`` hides both)."""
     from tqdm import tqdm
 
+    enabled = enabled and log.isEnabledFor(logging.INFO)
+    if enabled and not sys.stderr.isatty():
+        return _LineProgress(total, initial)
     return tqdm(
         total=total,
         initial=initial,
@@ -668,6 +679,45 @@ def _progress(total: int, initial: int, enabled: bool) -> Any:
         dynamic_ncols=True,
         smoothing=0.1,
     )
+
+
+class _LineProgress:
+    """Progress for logs and redirected output: a line every `PROGRESS_SECONDS` (from a timer
+    thread, so long chunks do not silence it) and one at the end; takes tqdm's calls."""
+
+    def __init__(self, total: int, initial: int) -> None:
+        self.total, self.initial, self.n, self.failed = total, initial, initial, 0
+        self.start = time.monotonic()
+        self._stop = threading.Event()
+        self._timer = threading.Thread(target=self._beat, daemon=True)
+        self._timer.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(PROGRESS_SECONDS):
+            self._line()
+
+    def _line(self) -> None:
+        elapsed, ran, remaining = (
+            time.monotonic() - self.start,
+            self.n - self.initial,
+            self.total - self.n,
+        )
+        left = f", about {elapsed / ran * remaining:.0f} s left" if ran and remaining else ""
+        log.info(
+            f"batch: {self.n}/{self.total} runs ({self.n / self.total:.0%}), "
+            f"{self.failed} failed, {elapsed:.0f} s{left}"
+        )
+
+    def update(self, n: int) -> None:
+        self.n += n
+
+    def set_postfix(self, failed: int, refresh: bool = False) -> None:
+        self.failed = failed
+
+    def close(self) -> None:
+        self._stop.set()
+        self._timer.join()
+        self._line()
 
 
 def _now() -> str:
@@ -713,7 +763,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     val.set_defaults(func=_cmd_validate)
     p = sub.add_parser(
         "batch",
-        help="run a scenario many times over a design into a run store",
         description="Run SCENARIO over a design × replications into a resumable run store.",
     )
     p.add_argument("scenario", help="scenario file or name in scenarios/")
@@ -778,7 +827,7 @@ def _cli(args: argparse.Namespace) -> int:
             chunk_size=args.chunk_size,
             resume=args.resume,
             keep_timeseries=args.keep_timeseries,
-            progress=sys.stderr.isatty(),
+            progress=True,
             plugins=args.plugin,
         )
     except KeyboardInterrupt:

@@ -27,7 +27,13 @@ from aimarket.dotted import set_key, value_at
 from aimarket.errors import ScenarioError
 from aimarket.ledger import CREDIT_PREFIX, SECTORS
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+# The shipped scenarios: top-level scenarios/ of a source checkout, else the copy in the wheel.
+_CHECKOUT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = (
+    _CHECKOUT_SCENARIOS
+    if _CHECKOUT_SCENARIOS.is_dir()
+    else Path(__file__).resolve().parent / "scenarios"
+)
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]

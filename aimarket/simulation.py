@@ -12,16 +12,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from aimarket import __version__, jsonio
+import aimarket
+from aimarket import jsonio
 from aimarket.errors import SimulationError, UserError
-from aimarket.model import AIMarket
-from aimarket.scenario import MAX_TICKS, Scenario, list_scenarios, load_scenario, slug
+from aimarket.scenario import MAX_TICKS, list_scenarios, load_scenario, slug
 from aimarket.strategies import plugins
+
+if TYPE_CHECKING:
+    from aimarket.scenario import Scenario
 
 
 @dataclass
@@ -45,6 +45,10 @@ def simulate(
     Undefined values (NaN in the model, e.g. the open-weight gap without open projects) are
     None in every record; an infinite value stops the run (``SimulationError``, as does a
     non-finite or negative transfer: numpy's floating-point warnings are silenced meanwhile)."""
+    import numpy as np
+
+    from aimarket.model import AIMarket
+
     model = None
     try:
         with np.errstate(all="ignore"):
@@ -113,6 +117,8 @@ def _without_compute(outcome: dict, rows: list[dict]) -> tuple[dict, list[dict]]
 
 def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
     """Write a run folder atomically: built in a temporary sibling, then renamed into place."""
+    import pandas as pd
+
     out = Path(out)
     if os.path.lexists(out):
         raise UserError(f"{out}: output folder exists; choose another --out or remove it")
@@ -138,7 +144,7 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
             "scenario_data": scenario.data,
             "seed": result.seed,
             "ticks": len(result.timeseries),
-            "version": __version__,
+            "version": aimarket.__version__,
         }
         (tmp / "summary.json").write_text(jsonio.dumps(summary, indent=2))
         tmp.rename(out)
@@ -231,7 +237,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def register_cli(sub: argparse._SubParsersAction) -> None:
-    run = sub.add_parser("run", help="run one scenario and write its outputs")
+    run = sub.add_parser("run", description="Run one scenario and write its outputs.")
     run.add_argument("scenario", help="scenario file or name in scenarios/")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--ticks", type=int, help="months to simulate (default: the scenario's)")
@@ -239,5 +245,5 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--out", help="output folder (default runs/SCENARIO-seedN)")
     plugins.add_option(run)
     run.set_defaults(func=_cmd_run)
-    lst = sub.add_parser("scenarios", help="list the scenarios in scenarios/")
+    lst = sub.add_parser("scenarios", help="list the shipped scenarios")
     lst.set_defaults(func=_cmd_scenarios)

@@ -410,7 +410,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "tournament",
-        help="strategy profiles for a role over common seeds: payoffs, ranking, stability",
         description="Run each listed strategy as ROLE's profile over the same seeds (a batch), "
         "then report payoffs with 95 % intervals, a ranking, market outcomes and stability.",
     )
@@ -470,7 +469,7 @@ def _cli(args: argparse.Namespace) -> int:
         executor=args.executor,
         scheduler=args.scheduler,
         plugins=args.plugin,
-        progress=sys.stderr.isatty(),
+        progress=True,
     )
     print(text(load(out, args.payoff)))  # a resumed tournament may be read with another payoff
     print(f"\nresults: {out}/ (aimarket analyze {out} for the HTML report)")

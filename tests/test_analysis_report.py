@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import logging
 import re
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from aimarket.analysis import load_run
 from aimarket.analysis.cli import register_cli
+from aimarket.analysis.load import RunData
 from aimarket.analysis.report import analyse, build_report
 from aimarket.errors import UserError
 
@@ -169,9 +171,13 @@ def _run_cli(argv):
     return args.func(args)
 
 
-def test_cli_analyze_compare_and_user_errors(store, tmp_path, capsys):
+def test_cli_analyze_compare_and_user_errors(store, tmp_path, capsys, caplog):
+    caplog.set_level(logging.INFO, logger="aimarket")
     assert _run_cli(["analyze", str(store), "--report", str(tmp_path / "a.html"), "--by", HHI]) == 0
     assert (tmp_path / "a.html").is_file()
+    stages = [r.message for r in caplog.records if r.message.startswith("analyze:")]
+    assert stages[0].startswith("analyze: reading") and "report written" in stages[-1]
+    assert any(s.startswith("analyze: [1/") for s in stages)
     assert (
         _run_cli(
             [
@@ -251,3 +257,34 @@ def test_a_report_of_hostile_names_escapes_every_piece_of_user_text(tmp_path):
     assert links and all(h.startswith("report_tables/") and ".." not in h for h in links)
     assert all((report.parent / h).is_file() for h in links)
     assert HOSTILE in page.text  # shown as text, not markup
+
+
+def test_clause_spans_scanned_from_the_store_equal_those_of_the_loaded_events(tmp_path):
+    from aimarket.analysis import survival
+
+    rows = [  # (run_id, deal_id, kind, tick)
+        (1, "A", "clause_in_force", 3),
+        (1, "A", "breakdown", 10),
+        (1, "A", "breakdown", 12),
+        (1, "B", "clause_in_force", 0),
+        (1, "B", "expired", 50),
+        (2, "A", "clause_in_force", 5),
+        (2, "A", "signed", 4),
+        (2, "C", "breakdown", 7),  # no clause came into force: not a span
+    ]
+    events = pd.DataFrame(rows, columns=["run_id", "deal_id", "kind", "tick"])
+    (tmp_path / "events").mkdir()
+    for n, part in enumerate((events[:3], events[3:])):
+        part.to_parquet(tmp_path / "events" / f"part-{n:09d}.parquet", index=False)
+    run = RunData(tmp_path, {}, pd.DataFrame({"run_id": [1, 2], "status": "ok"}))
+    scanned = run.clause_spans
+    assert "events" not in vars(run)  # the events were never loaded
+    expected = survival.clause_spans(events)
+    assert list(expected["deal_id"]) == ["A", "B", "A"]
+    assert expected["breakdown"].tolist()[0] == 10 and expected["expired"].tolist()[1] == 50
+    key = ["run_id", "deal_id"]
+    pd.testing.assert_frame_equal(
+        scanned.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )

@@ -74,14 +74,22 @@ def test_paired_difference_detects_a_known_shift_that_independent_misses():
     assert unpaired["p_value"] > 0.05  # shared noise swamps the shift without pairing
 
 
-def test_compare_pairs_on_replication_when_seeds_match():
+def test_compare_pairs_by_seed_across_a_swept_key_that_differs_and_says_why():
     a, b = _crn_tables(0.2)
-    table = paired.compare(a, b, fields=["consumer_surplus"])
+    a, b = a.assign(k=3, x=a["replication"] % 2), b.assign(k=6, x=b["replication"] % 2)
+    table = paired.compare(a, b, keys=["k", "x"], fields=["consumer_surplus"])
     row = table.iloc[0]
-    assert row["design"] == "paired (CRN)"
-    assert row["n_pairs"] == 60
-    b2 = b.assign(seed=b["seed"] + 1)
-    assert paired.compare(a, b2, fields=["consumer_surplus"]).iloc[0]["design"] == "independent"
+    assert row["design"] == "paired (CRN)" and row["n_pairs"] == 60
+    assert table.attrs["pairing"].startswith("paired on seed, x: 60 of 60 (A)")
+    unshared = paired.compare(a, b.assign(seed=b["seed"] + 10_000), fields=["consumer_surplus"])
+    assert unshared.iloc[0]["design"] == "independent"
+    assert "share no seed" in unshared.attrs["pairing"]
+
+
+def test_compare_includes_payoff_and_value_of_each_firm():
+    a, b = _crn_tables(0.2)
+    a, b = (t.assign(**{"payoff.AWS": 1.0, "value.AWS": 2.0}) for t in (a, b))
+    assert {"payoff.AWS", "value.AWS"} <= set(paired.compare(a, b)["outcome"])
 
 
 def test_paired_binary_outcome_uses_exact_mcnemar():
@@ -91,3 +99,16 @@ def test_paired_binary_outcome_uses_exact_mcnemar():
     assert res["test"] == "exact McNemar"
     assert res["diff"] == pytest.approx(0.6)
     assert res["p_value"] < 1e-6
+
+
+def test_settings_are_ordered_by_value_and_drawn_in_distinct_colours():
+    from aimarket.analysis import load, plotting
+
+    out = pd.DataFrame({"k.x": [10.0, 2.5, 20.0, 5.0], "status": "ok"})
+    settings = load.setting_labels(out, ["k.x"])
+    assert list(settings.cat.categories) == ["k.x=2.5", "k.x=5", "k.x=10", "k.x=20"]
+    flags = pd.Series([1.0, 0.0, 1.0, 0.0])
+    from aimarket.analysis.stats import proportion_table
+
+    assert list(proportion_table(flags, settings)["setting"]) == list(settings.cat.categories)
+    assert len(set(plotting.colours(16))) == 16

@@ -82,7 +82,9 @@ def test_arrangements_run_from_clause_start_to_breakdown_else_expiry_or_horizon(
         ],
         columns=["run_id", "tick", "kind", "deal_id"],
     )
-    table = survival.arrangement_durations(ev, out).sort_values(["run_id", "deal_id"])
+    table = survival.arrangement_durations(survival.clause_spans(ev), out).sort_values(
+        ["run_id", "deal_id"]
+    )
     assert table["duration"].tolist() == [7.0, 6.0, 19.0]
     assert table["observed"].tolist() == [True, False, False]
     assert table.index.tolist() == [0, 0, 1]  # rows of the outcome table

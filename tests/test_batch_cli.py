@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def test_batch_runs_the_scenario_sweep_and_says_where_results_are(mini, tmp_path
     code = main(["batch", str(mini), "-r", "2", "--ticks", "2", "-j", "2", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert f"results: {out}/" in captured.out and captured.err == ""  # no bar off a terminal
+    assert f"results: {out}/" in captured.out
+    assert captured.err.splitlines()[-1].startswith("batch: 4/4 runs (100%)")  # lines, no bar
     table = read_outcomes(out)
     assert len(table) == 4 and (table["status"] == "ok").all()
     assert list(table["market.demand_growth_per_year"]) == [0.5, 0.5, 1.0, 1.0]
@@ -87,3 +89,24 @@ def test_existing_folder_and_mismatched_resume_are_refused(mini, tmp_path, capsy
     assert "differ from the recorded batch" in capsys.readouterr().err
     assert main(["batch", str(mini), "--out", str(out), "--resume", "--set", "ticks=5"]) == 2
     assert "scenario hash" in capsys.readouterr().err
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal_and_none_with_quiet(mini, tmp_path, capsys):
+    args = ["batch", str(mini), "-r", "3", "--ticks", "2", "--executor", "serial", "--chunk-size"]
+    assert main([*args, "1", "--out", str(tmp_path / "a")]) == 0
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("batch:")]
+    assert lines[-1].startswith("batch: 6/6 runs (100%), 0 failed")
+    assert main(["-q", *args, "1", "--out", str(tmp_path / "b")]) == 0
+    assert "batch:" not in capsys.readouterr().err
+
+
+def test_progress_lines_keep_coming_while_a_long_chunk_runs(monkeypatch, caplog):
+    monkeypatch.setattr(batch, "PROGRESS_SECONDS", 0.01)
+    caplog.set_level("INFO", logger="aimarket")
+    progress = batch._LineProgress(total=6, initial=0)
+    time.sleep(0.2)  # no chunk has finished yet
+    progress.update(6)
+    progress.close()
+    lines = [r.message for r in caplog.records if r.message.startswith("batch:")]
+    assert lines[0].startswith("batch: 0/6 runs (0%)") and len(lines) >= 3
+    assert lines[-1].startswith("batch: 6/6 runs (100%)")

@@ -112,6 +112,7 @@ def test_a_batch_in_two_processes_loads_the_plugin_and_records_it(tmp_path, caps
     args = ["batch", "symmetric", "-r", "2", "--jobs", "2", "--ticks", "6", "--seed", "3"]
     args += ["--sweep", "hyperscalers.CloudA.strategy=test-steady,test-wasteful"]
     assert main([*args, "--plugin", str(PLUGIN), "--out", str(out)]) == 0, capsys.readouterr()
+    assert "batch: 4/4 runs (100%)" in capsys.readouterr().err  # its progress lines
     table = read_outcomes(out)
     assert (table["status"] == "ok").all() and len(table) == 4
     assert read_manifest(out)["plugins"] == [str(PLUGIN.resolve())]

@@ -14,7 +14,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     """Add the `analyze` and `compare` subcommands."""
     p = sub.add_parser(
         "analyze",
-        help="statistics, figures and an HTML report of a run store",
         description="Analyse RUN_DIR's outcomes and write a self-contained HTML report with its "
         "tables as CSV beside it.",
     )
@@ -30,7 +29,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
 
     c = sub.add_parser(
         "compare",
-        help="outcome differences between two run stores or two settings of one",
         description="Effect of going from A to B per outcome: paired over replications when "
         "seeds match (common random numbers), else independent; effect sizes, CIs, tests.",
     )
@@ -70,8 +68,9 @@ def _compare(args: argparse.Namespace) -> int:
         a, b = paired.split_setting(run_a.outcomes, args.key, *args.values)
         keys = [k for k in swept_keys(run_a.manifest, a) if k != args.key]
         label = f"{args.key}: {args.values[0]} → {args.values[1]}"
-    table = paired.compare(a, b, match=["replication", *keys])
+    table = paired.compare(a, b, keys=keys)
     print(label)
+    print(table.attrs["pairing"])
     cols = ["outcome", "design", "diff", "lo", "hi", "test", "p_value", "small_sample"]
     with pd.option_context("display.width", 160, "display.max_rows", 100):
         print(table[[c for c in cols if c in table]].to_string(index=False, float_format="%.4g"))

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from sklearn.tree import DecisionTreeClassifier
 
 from aimarket.analysis.notes import Skipped
+from aimarket.analysis.plotting import styled
 
 
 def _xy(outcomes: pd.DataFrame, keys: Sequence[str], flag: pd.Series):
@@ -147,6 +148,7 @@ def cart_rules(
     return pd.DataFrame(rows).sort_values("density", ascending=False, ignore_index=True)
 
 
+@styled
 def plot_trajectory(trajectory: pd.DataFrame, chosen: pd.Series) -> Figure:
     """PRIM peeling trajectory: density against coverage, the chosen box circled."""
     fig = Figure(figsize=(5.5, 4.2), layout="constrained")

@@ -10,8 +10,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from aimarket.analysis.fields import DISTRIBUTION_FIELDS, label
-from aimarket.analysis.plotting import PALETTE, grid
-from aimarket.analysis.stats import mean_with_ci
+from aimarket.analysis.plotting import colours, grid, styled
+from aimarket.analysis.stats import in_order, mean_with_ci
 
 
 def numeric(col: pd.Series) -> pd.Series:
@@ -47,9 +47,28 @@ def outcome_summary(
         values = numeric(outcomes.loc[ok, field])
         for g, v in values.groupby(settings.loc[ok.index[ok]], sort=True):
             rows.append({"outcome": field, "setting": g, **mean_with_ci(v.to_numpy())})
-    return pd.DataFrame(rows)
+    return in_order(pd.DataFrame(rows), settings)
 
 
+#: Values per setting drawn at most; larger samples are drawn as this many quantiles.
+PLOT_POINTS = 2_000
+
+
+def _thinned(data: pd.DataFrame, field: str) -> pd.DataFrame:
+    """Each setting's values of `field`, or its `PLOT_POINTS` equally spaced quantiles when it
+    has more (the ECDF is exact at those levels and the histogram's shape is kept, at a cost
+    independent of the number of runs)."""
+    parts = []
+    for g, sub in data.groupby("setting", sort=False):
+        values = sub[field].to_numpy()
+        if len(values) > PLOT_POINTS:  # one sort, not PLOT_POINTS partitions
+            at = ((np.arange(PLOT_POINTS) + 0.5) * len(values) / PLOT_POINTS).astype(int)
+            values = np.sort(values)[at]
+        parts.append(pd.DataFrame({field: values, "setting": g}))
+    return pd.concat(parts, ignore_index=True) if parts else data
+
+
+@styled
 def plot_distributions(
     outcomes: pd.DataFrame,
     settings: pd.Series,
@@ -64,11 +83,13 @@ def plot_distributions(
     data = pd.DataFrame({f: numeric(outcomes.loc[ok, f]) for f in fields})
     data["setting"] = settings.loc[ok.index[ok]]
     hue = "setting" if data["setting"].nunique() > 1 else None
+    order = list(data.groupby("setting", sort=True).groups)  # one colour per setting, all panels
+    palette = dict(zip(order, colours(len(order)), strict=True)) if hue else None
     fig, axes = grid(len(fields))
     for ax, field in zip(axes, fields, strict=True):
-        sub = data[[field, "setting"]].dropna()
+        sub = _thinned(data[[field, "setting"]].dropna(), field)
         if kind == "ecdf":
-            sns.ecdfplot(sub, x=field, hue=hue, ax=ax, palette=PALETTE if hue else None)
+            sns.ecdfplot(sub, x=field, hue=hue, ax=ax, palette=palette)
         else:
             values = sub[field].to_numpy()
             bins = min(30, max(5, int(np.sqrt(len(sub)))))
@@ -84,7 +105,7 @@ def plot_distributions(
                 element="step",
                 stat="density",
                 common_norm=False,
-                palette=PALETTE if hue else None,
+                palette=palette,
             )
         ax.set_xlabel(label(field))
         if ax.get_legend() is not None and ax is not axes[0]:

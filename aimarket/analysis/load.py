@@ -2,31 +2,65 @@
 
 from __future__ import annotations
 
-import json
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
+from aimarket import store
 from aimarket.deals import EVENT_FIELDS
 from aimarket.errors import UserError
 from aimarket.metrics import FIRM_FIELDS
 
 #: Columns every outcome table carries besides the swept keys and outcome fields.
+#: Events parts scanned together for clause spans (memory ~ this many parts' four columns).
+SPAN_PARTS = 16
 ID_COLUMNS = ("run_id", "design_point", "replication", "seed", "status", "error")
 
 
 @dataclass
 class RunData:
-    """One run store in memory. `timeseries` is None when the batch kept no time series."""
+    """One run store: outcomes in memory; events read on first use (`events`, can be large),
+    or only their clause spans (`clause_spans`). `timeseries` is None when none were kept."""
 
     path: Path
     manifest: dict
     outcomes: pd.DataFrame
-    events: pd.DataFrame
+    loaded_events: pd.DataFrame | None = None
     timeseries: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+
+    @functools.cached_property
+    def events(self) -> pd.DataFrame:
+        """Every event row with its `run_id` (`aimarket.deals.EVENT_FIELDS`)."""
+        if self.loaded_events is not None:
+            return self.loaded_events
+        events = store.read_events(self.path) if (self.path / "events").is_dir() else None
+        if events is None or "run_id" not in events:  # no run had an event
+            return pd.DataFrame(columns=["run_id", *EVENT_FIELDS])
+        return events
+
+    @functools.cached_property
+    def clause_spans(self) -> pd.DataFrame:
+        """`survival.clause_spans` of the events, scanned from the store (four columns, only
+        clause rows, aggregated in Arrow) unless the events are already in memory."""
+        from aimarket.analysis.survival import clause_spans
+
+        parts = sorted((self.path / "events").glob("part-*.parquet"))
+        if self.loaded_events is not None or "events" in self.__dict__ or not parts:
+            return clause_spans(self.events)
+        if "run_id" not in pq.read_schema(parts[0]).names:
+            return clause_spans(self.events)
+        groups = [parts[i : i + SPAN_PARTS] for i in range(0, len(parts), SPAN_PARTS)]
+        with ThreadPoolExecutor(2) as pool:  # Arrow and pandas release the GIL for most of it
+            return pd.concat(pool.map(_parts_spans, groups), ignore_index=True)
 
     @property
     def name(self) -> str:
@@ -42,25 +76,35 @@ class RunData:
         return self.outcomes[self.outcomes["status"] == "ok"]
 
 
-def _read_parts(folder: Path) -> pd.DataFrame | None:
-    parts = sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
-    if not parts:
-        return None
-    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+def _parts_spans(parts: list[Path]) -> pd.DataFrame:
+    """`survival.clause_spans` of some events parts, from four columns of their clause rows,
+    grouped on one integer key per (run, deal, kind)."""
+    from aimarket.analysis.survival import CLAUSE_EVENTS
 
-
-def _store_readers():
-    """`aimarket.store` readers when that module exists, else None (private parquet loader)."""
-    try:
-        from aimarket import store
-    except ImportError:
-        return None
-    names = ("read_manifest", "read_outcomes", "read_events", "read_timeseries")
-    return store if all(hasattr(store, n) for n in names) else None
+    rows = ds.dataset(parts, format="parquet").to_table(
+        columns=["run_id", "deal_id", "kind", "tick"]
+    )
+    kind = pc.index_in(rows["kind"], value_set=pa.array(CLAUSE_EVENTS))
+    keep = pc.is_valid(kind)
+    deal = pc.dictionary_encode(rows["deal_id"].filter(keep)).combine_chunks()
+    run, code = rows["run_id"].filter(keep).to_numpy(), kind.filter(keep).to_numpy()
+    n_kinds, n_deals = len(CLAUSE_EVENTS), max(len(deal.dictionary), 1)
+    key = (run * n_deals + deal.indices.to_numpy()) * n_kinds + code
+    first = pd.Series(rows["tick"].filter(keep).to_numpy()).groupby(key).min()
+    pair, slot = np.divmod(first.index.to_numpy(), n_kinds)
+    pairs, row = np.unique(pair, return_inverse=True)
+    wide = np.full((len(pairs), n_kinds), np.nan)
+    wide[row, slot] = first.to_numpy()
+    run_id, deal_code = np.divmod(pairs, n_deals)
+    spans = pd.DataFrame(wide, columns=list(CLAUSE_EVENTS))
+    spans.insert(0, "deal_id", deal.dictionary.to_numpy(zero_copy_only=False)[deal_code])
+    spans.insert(0, "run_id", run_id)
+    return spans[spans["clause_in_force"].notna()].reset_index(drop=True)
 
 
 def load_run(path: str | Path) -> RunData:
-    """Read `manifest.json`, outcomes, events and (if kept) time series of the run store `path`.
+    """Read `manifest.json`, outcomes and (if kept) time series of the run store `path`; its
+    events are read when first used (`RunData.events`, `RunData.clause_spans`).
 
     Raises `UserError` when the folder or its outcomes are missing.
     """
@@ -69,29 +113,17 @@ def load_run(path: str | Path) -> RunData:
         raise UserError(f"{path}: no such run folder")
     if not (path / "outcomes").is_dir() or not any((path / "outcomes").glob("*.parquet")):
         raise UserError(f"{path}: no outcomes (expected {path / 'outcomes'}/part-*.parquet)")
-    store = _store_readers()
-    if store is not None:
-        manifest = store.read_manifest(path)
-        outcomes = store.read_outcomes(path)
-        events = store.read_events(path)
-        timeseries = store.read_timeseries(path) if (path / "timeseries").is_dir() else None
-    else:
-        mpath = path / "manifest.json"
-        manifest = json.loads(mpath.read_text()) if mpath.is_file() else {}
-        outcomes = _read_parts(path / "outcomes")
-        events = _read_parts(path / "events")
-        timeseries = _read_parts(path / "timeseries")
+    manifest = store.read_manifest(path) if (path / "manifest.json").is_file() else {}
+    outcomes = store.read_outcomes(path)
+    timeseries = store.read_timeseries(path) if (path / "timeseries").is_dir() else None
     notes = []
     if not manifest:
         notes.append("manifest.json missing: design taken from the outcome columns")
-    if outcomes is None or outcomes.empty:
+    if outcomes.empty:
         raise UserError(f"{path}: the outcome table is empty")
-    outcomes = _normalise_outcomes(outcomes)
-    if events is None or "run_id" not in events:  # no run had an event
-        events = pd.DataFrame(columns=["run_id", *EVENT_FIELDS])
     if timeseries is not None and timeseries.empty:
         timeseries = None
-    return RunData(path, dict(manifest), outcomes, events, timeseries, notes)
+    return RunData(path, dict(manifest), _normalise_outcomes(outcomes), None, timeseries, notes)
 
 
 def _normalise_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -157,7 +189,13 @@ def setting_labels(outcomes: pd.DataFrame, by: list[str], max_levels: int = 8) -
     label = parts[0]
     for part in parts[1:]:
         label = label + ", " + part
-    return label.rename("setting")
+    # Ordered by the keys' values (2.5 before 10), not alphabetically: a member of each
+    # setting (bins are disjoint) sorted by the raw values.
+    members = outcomes[by].assign(setting=label).drop_duplicates("setting")
+    order = members.sort_values(by, kind="stable")["setting"].tolist()
+    return pd.Series(
+        pd.Categorical(label, categories=order, ordered=True), index=label.index, name="setting"
+    )
 
 
 def _fmt(value: object) -> str:

@@ -2,8 +2,9 @@
 
 Two settings run with the same replication seeds differ only by the setting, so the per-
 replication difference b − a cancels the shared noise: a paired CI is far tighter than the one
-from comparing two independent samples. Runs are matched on `replication` plus every swept key
-the two sides share; pairs where either run failed are counted, not silently dropped.
+from comparing two independent samples. Runs are matched on their seed plus every swept key
+with the same values on both sides; pairs where either run failed are counted, not silently
+dropped.
 """
 
 from __future__ import annotations
@@ -19,12 +20,17 @@ from aimarket.analysis.regimes import event_flags
 from aimarket.analysis.stats import compare_independent, compare_paired
 from aimarket.dotted import parse_value
 from aimarket.errors import UserError
+from aimarket.metrics import FIRM_FIELDS
 
 
 def comparable_fields(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
-    """Known outcome fields present (with values) on both sides, plus the event flags."""
-    fields = [f for f in OUTCOME_LABELS if f in a and f in b and f != "first_breakdown_tick"]
-    return ["breakdown", *[f for f in fields if a[f].notna().any() or b[f].notna().any()]]
+    """Known outcome fields and per-firm ``payoff.<firm>``/``value.<firm>`` present (with values)
+    on both sides, after the event flag ``breakdown`` (when both record breakdowns)."""
+    firm = tuple(f"{prefix}." for prefix in FIRM_FIELDS)
+    known = [*OUTCOME_LABELS, *(c for c in a.columns if c.startswith(firm))]
+    fields = [f for f in known if f in a and f in b and f != "first_breakdown_tick"]
+    flag = ["breakdown"] if "first_breakdown_tick" in a and "first_breakdown_tick" in b else []
+    return [*flag, *[f for f in fields if a[f].notna().any() or b[f].notna().any()]]
 
 
 def _values(outcomes: pd.DataFrame, field: str) -> pd.Series:
@@ -46,45 +52,56 @@ def pair_runs(a: pd.DataFrame, b: pd.DataFrame, match: Sequence[str]) -> pd.Data
     )
 
 
-def is_crn(a: pd.DataFrame, b: pd.DataFrame, match: Sequence[str]) -> bool:
-    """True when matched runs share their seed (common random numbers)."""
-    if "seed" not in a or "seed" not in b or not match:
-        return False
-    if a.duplicated(list(match)).any() or b.duplicated(list(match)).any():
-        return False
-    pairs = pair_runs(a[[*match, "seed"]], b[[*match, "seed"]], match)
-    return len(pairs) > 0 and bool((pairs["seed_a"] == pairs["seed_b"]).all())
+def pairing(a: pd.DataFrame, b: pd.DataFrame, keys: Sequence[str] = ()) -> tuple[list[str], str]:
+    """Columns to pair runs of `a` and `b` on, and why (empty: compare independently).
+
+    Runs pair when both sides share seeds (the same replication of batches with one root seed:
+    common random numbers): on ``seed`` plus every key of `keys` with the same set of values on
+    both sides (keys that differ, e.g. ``k=3`` against ``k=6``, are what is compared).
+    """
+    if "seed" not in a or "seed" not in b:
+        return [], "independent samples: no seed column to pair runs on"
+    same = [
+        k
+        for k in keys
+        if k in a and k in b and set(a[k].dropna().unique()) == set(b[k].dropna().unique())
+    ]
+    match = ["seed", *same]
+    if a.duplicated(match).any() or b.duplicated(match).any():
+        return [], f"independent samples: runs repeat a seed within a side (on {', '.join(match)})"
+    n = len(pair_runs(a[match], b[match], match))
+    if n == 0:
+        return [], "independent samples: the two sides share no seed"
+    return match, (
+        f"paired on {', '.join(match)}: {n} of {len(a)} (A) and {len(b)} (B) runs share a seed "
+        "(common random numbers), so each difference is taken within a pair"
+    )
 
 
 def compare(
     a: pd.DataFrame,
     b: pd.DataFrame,
-    match: Sequence[str] = ("replication",),
+    keys: Sequence[str] = (),
     fields: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Effect of going from `a` to `b` per outcome (difference b − a with 95 % CI and a test).
 
-    Paired (bootstrap CI over pairs; Wilcoxon signed-rank or exact McNemar) when the runs match
-    on `match` with equal seeds, else independent (bootstrap CI; Mann–Whitney U or Fisher exact).
-    Columns: outcome, design (paired/independent), n, diff, lo, hi, test, p_value, ...
+    Paired (bootstrap CI over pairs; Wilcoxon signed-rank or exact McNemar) when runs pair by
+    seed (see `pairing`; `keys` are the swept keys), else independent (bootstrap CI; Mann–Whitney
+    U or Fisher exact). Columns: outcome, design (paired/independent), n, diff, lo, hi, test,
+    p_value, ...; ``attrs["pairing"]`` says how runs were paired and why.
     """
-    match = [m for m in match if m in a and m in b]
     fields = list(fields) if fields is not None else comparable_fields(a, b)
-    paired = is_crn(a, b, match)
+    match, why = pairing(a, b, keys)
     rows = []
-    if paired:
+    if match:
         va = pd.DataFrame({f: _values(a, f) for f in fields}).assign(**{m: a[m] for m in match})
         vb = pd.DataFrame({f: _values(b, f) for f in fields}).assign(**{m: b[m] for m in match})
         pairs = pair_runs(va, vb, match)
-        failed = int(
-            (
-                pair_runs(a[[*match, "status"]], b[[*match, "status"]], match).pipe(
-                    lambda p: (p["status_a"] != "ok") | (p["status_b"] != "ok")
-                )
-            ).sum()
-        )
+        status = pair_runs(a[[*match, "status"]], b[[*match, "status"]], match)
+        failed = int(((status["status_a"] != "ok") | (status["status_b"] != "ok")).sum())
     for f in fields:
-        if paired:
+        if match:
             res = compare_paired(pairs[f"{f}_a"].to_numpy(), pairs[f"{f}_b"].to_numpy())
             rows.append(
                 {"outcome": f, "design": "paired (CRN)", "pairs_with_failure": failed, **res}
@@ -92,7 +109,9 @@ def compare(
         else:
             res = compare_independent(_values(a, f).to_numpy(), _values(b, f).to_numpy())
             rows.append({"outcome": f, "design": "independent", **res})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["pairing"] = why
+    return table
 
 
 def _equals(col: pd.Series, value: object) -> pd.Series:

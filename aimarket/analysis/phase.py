@@ -14,6 +14,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from scipy import stats
 
+from aimarket.analysis.fields import key_label
+from aimarket.analysis.plotting import styled
 from aimarket.analysis.stats import SMALL_N, wilson_interval
 
 MAX_LEVELS = 12
@@ -86,6 +88,7 @@ def _tick_labels(values: np.ndarray) -> list[str]:
     return [f"{v:.4g}" for v in values]
 
 
+@styled
 def plot_phase(table: pd.DataFrame, x: str, y: str, event: str) -> Figure:
     """Heatmap of P(event) over (x, y) with cell annotations and the dashed 50 % contour."""
     p = table.pivot(index="y", columns="x", values="p").sort_index()
@@ -120,8 +123,8 @@ def plot_phase(table: pd.DataFrame, x: str, y: str, event: str) -> Figure:
             linestyles="--",
             linewidths=2,
         )
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(key_label(x))
+    ax.set_ylabel(key_label(y))
     small = int((n.values < SMALL_N).sum())
     ax.set_title(
         f"P({event}); dashed: 50 % contour; {small} cells with n<{SMALL_N}", fontsize="small"
@@ -129,6 +132,7 @@ def plot_phase(table: pd.DataFrame, x: str, y: str, event: str) -> Figure:
     return fig
 
 
+@styled
 def plot_phase_1d(table: pd.DataFrame, x: str, event: str) -> Figure:
     """P(event) against one swept key with the Wilson band (when only one key was swept)."""
     fig = Figure(figsize=(6, 4), layout="constrained")
@@ -138,6 +142,6 @@ def plot_phase_1d(table: pd.DataFrame, x: str, event: str) -> Figure:
     ax.fill_between(t["x"], t["lo"], t["hi"], alpha=0.25)
     ax.axhline(0.5, color="grey", ls=":")
     ax.set_ylim(0, 1)
-    ax.set_xlabel(x)
+    ax.set_xlabel(key_label(x))
     ax.set_ylabel(f"P({event}) (95 % Wilson)")
     return fig

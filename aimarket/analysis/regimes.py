@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from aimarket.analysis.fields import REGIMES
-from aimarket.analysis.stats import proportion, proportion_table
+from aimarket.analysis.stats import in_order, proportion, proportion_table
 
 
 def horizon(outcomes: pd.DataFrame) -> float:
@@ -62,7 +62,7 @@ def breakdown_by_tick(
         for t in ticks:
             k = int((t_break <= t).sum())
             rows.append({"setting": g, "tick": int(t), **proportion(k, len(sub))})
-    return pd.DataFrame(rows)
+    return in_order(pd.DataFrame(rows), settings)
 
 
 def regime_shares(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
@@ -77,7 +77,7 @@ def regime_shares(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
             rows.append(
                 {"setting": g, "regime": r, **proportion(int((sub.regime == r).sum()), len(sub))}
             )
-    return pd.DataFrame(rows)
+    return in_order(pd.DataFrame(rows), settings)
 
 
 def failures(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:

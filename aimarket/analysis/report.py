@@ -9,28 +9,32 @@ from __future__ import annotations
 
 import base64
 import html
+import logging
 import re
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import matplotlib
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
 
 from aimarket.analysis import discovery, distributions, paired, phase, regimes, survival
 from aimarket.analysis import sensitivity as sens
 from aimarket.analysis import timeseries as tsm
-from aimarket.analysis.fields import DISTRIBUTION_FIELDS, EVENTS
+from aimarket.analysis.fields import DISTRIBUTION_FIELDS, EVENTS, REGIMES, key_label
 from aimarket.analysis.load import RunData, load_run, setting_labels, swept_keys
 from aimarket.analysis.notes import Skipped
-from aimarket.analysis.plotting import PALETTE, grid, to_data_uri
+from aimarket.analysis.plotting import STYLE, colours, grid, to_data_uri
 from aimarket.analysis.stats import SMALL_N
 
 MAX_ROWS = 40
+MAX_GROUPS = 16  # settings the report splits runs into by default
+log = logging.getLogger(__name__)
 SENSITIVITY_FIELDS = (
     "monopoly_like",
     "hhi_cloud_final",
@@ -48,13 +52,15 @@ class Section:
 
     title: str
     intro: str = ""
-    figures: list[tuple[str, str]] = field(default_factory=list)
+    points: list[str] = field(default_factory=list)
+    figures: list[tuple[str, str, str]] = field(default_factory=list)
     tables: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def figure(self, caption: str, fig: Figure | None) -> None:
+        """Add `fig` (as PNG) with its caption and an alt text describing its axes."""
         if fig is not None:
-            self.figures.append((caption, to_data_uri(fig)))
+            self.figures.append((caption, to_data_uri(fig), alt_text(caption, fig)))
 
     def table(self, name: str, caption: str, df: pd.DataFrame) -> None:
         """Add a table; ``name`` (which may hold swept keys, so firm names) becomes a safe file
@@ -72,15 +78,78 @@ class Context:
 
 
 def default_by(run: RunData, keys: list[str]) -> list[str]:
-    """Group by every swept key of a small grid (≤ 8 points) or by the strategy of a named
-    tournament role; else treat the batch as one."""
-    kind = str(run.design.get("kind", "grid" if keys else "")).lower()
-    n_points = run.outcomes["design_point"].nunique()
-    grouped = kind == "grid" or (kind == "tournament" and len(keys) == 1)
-    return keys if grouped and keys and n_points <= 8 else []
+    """The swept keys to group runs by when the user names none.
+
+    Every swept key while that makes at most `MAX_GROUPS` settings (a numeric key with more than
+    8 values counts as its 4 quartile bins, as `setting_labels` cuts it); else the keys that move
+    P(breakdown) (or P(monopoly-like)) most (|Spearman ρ|), added while the settings stay at most
+    `MAX_GROUPS`. A tournament groups by its role's strategy when that is one key.
+    """
+    if not keys:
+        return []
+    out = run.outcomes
+    if str(run.design.get("kind", "")).lower() == "tournament":
+        return keys if len(keys) == 1 else []
+    levels = {
+        k: 4 if pd.api.types.is_numeric_dtype(out[k]) and out[k].nunique() > 8 else out[k].nunique()
+        for k in keys
+    }
+    if np.prod(list(levels.values())) <= MAX_GROUPS:
+        return keys
+    flags = regimes.event_flags(out)
+    ranked = phase.rank_keys(out, keys, flags.iloc[:, 0]) if flags.shape[1] else keys
+    chosen, groups = [], 1
+    for key in ranked:
+        if groups * levels[key] <= MAX_GROUPS:
+            chosen.append(key)
+            groups *= levels[key]
+    return chosen
+
+
+def alt_text(caption: str, fig: Figure) -> str:
+    """Caption plus what each visible panel plots: its title, x and y axis labels."""
+    panels = []
+    for ax in fig.axes:
+        if not ax.get_visible() or not (ax.get_xlabel() or ax.get_ylabel()):
+            continue
+        title = f"{ax.get_title()}: " if ax.get_title() else ""
+        panels.append(
+            f"{title}x: {ax.get_xlabel() or 'categories'}, y: {ax.get_ylabel() or 'categories'}"
+        )
+    return f"{caption}. " + "; ".join(panels) if panels else caption
 
 
 # --- sections ---------------------------------------------------------------------------------
+
+
+def definitions(ctx: Context) -> Section:
+    """What the report counts as a breakdown, monopoly-like and each regime, with the batch's
+    own thresholds (from the scenario in the manifest; schema defaults otherwise)."""
+    from aimarket.scenario import Monopoly, Regime
+
+    scenario = ctx.run.manifest.get("scenario")
+    data = scenario.get("data", {}) if isinstance(scenario, dict) else {}
+    mono = Monopoly.model_validate(data.get("monopoly", {}))
+    regime = Regime.model_validate(data.get("regime", {}))
+    return Section(
+        "Definitions",
+        points=[
+            "Exclusivity breakdown: an exclusive or right-of-first-refusal clause between a cloud "
+            "and a lab ends before its term and before the horizon: the lab breaks it for a "
+            "better outside offer or for a compute shortfall, the parties loosen it, or a "
+            "regulator strips it. P(breakdown) is the share of runs with at least one.",
+            f"Monopoly-like: in a watched layer ({', '.join(mono.layers)}), the largest bloc "
+            f"(firms tied by controlling stakes or exclusive clauses) holds at least "
+            f"{mono.share_threshold:.0%} of the layer, or the layer's bloc HHI is at least "
+            f"{mono.hhi_threshold:,.0f} points, for {mono.sustain_months} consecutive months.",
+            "Regime of a run (its last month): monopoly-like as above; else open-dominant when "
+            f"open-weight models have at least {regime.open_dominant_share:.0%} of model usage; "
+            "else exclusive-blocs when labs under exclusive clauses or controlled by a cloud "
+            f"have at least {regime.exclusive_bloc_share:.0%} of model usage; else competitive.",
+            "Months are counted from the scenario's start month (month 0). Probabilities are "
+            "shares of finished runs with a 95 % Wilson interval.",
+        ],
+    )
 
 
 def overview(ctx: Context) -> Section:
@@ -118,13 +187,14 @@ def overview(ctx: Context) -> Section:
         regimes.failures(out, ctx.settings),
     )
     sec.notes.extend(run.notes)
-    if not ctx.by and ctx.keys:
+    pooled = [k for k in ctx.keys if k not in ctx.by]
+    if pooled:
         sec.notes.append(
-            f"{facts['design points']} design points are shown together in the per-setting "
-            f"sections (the phase diagram still splits them); split them with "
-            f"`aimarket analyze {run.path} --by KEY` (KEY one of: {', '.join(ctx.keys)}). "
-            "Settings share their replications' seeds (common random numbers), so intervals "
-            "pooled over settings treat correlated runs as independent and are too narrow."
+            f"The per-setting sections pool the values of {', '.join(pooled)} (the phase "
+            f"diagrams still split them); choose the grouping with `aimarket analyze {run.path} "
+            f"--by KEY` (KEY one of: {', '.join(ctx.keys)}). Settings share their replications' "
+            "seeds (common random numbers), so intervals pooled over settings treat correlated "
+            "runs as independent and are too narrow."
         )
     return sec
 
@@ -228,27 +298,28 @@ def regimes_section(ctx: Context) -> Section:
         fig = Figure(figsize=(7, 4), layout="constrained")
         ax = fig.subplots()
         for c, (g, sub) in zip(
-            sns.color_palette(PALETTE, by_tick.setting.nunique()),
+            colours(by_tick.setting.nunique()),
             by_tick.groupby("setting"),
             strict=True,
         ):
             ax.plot(sub["tick"], sub["p"], marker="o", color=c, label=str(g))
             ax.fill_between(sub["tick"], sub["lo"], sub["hi"], color=c, alpha=0.2)
-        ax.set(xlabel="tick t", ylabel="P(breakdown by t)", ylim=(0, 1))
+        ax.set(xlabel="month of the run", ylabel="P(a breakdown by this month)", ylim=(0, 1))
         if by_tick.setting.nunique() > 1:
-            ax.legend(fontsize="x-small")
-        sec.figure("P(first exclusivity breakdown by tick t), 95 % Wilson band", fig)
-        sec.table("breakdown_by_tick", "P(breakdown by tick t)", by_tick)
+            fig.legend(loc="outside right upper", fontsize="x-small", title="setting")
+        sec.figure("P(first exclusivity breakdown by month t), 95 % Wilson band", fig)
+        sec.table("breakdown_by_tick", "P(breakdown by month t)", by_tick)
     shares = regimes.regime_shares(out, ctx.settings)
     if shares.empty:
         sec.notes.append("no `regime` column: regime shares skipped")
     else:
         wide = shares.pivot(index="setting", columns="regime", values="p")
-        fig = Figure(figsize=(7, 0.8 + 0.4 * len(wide)), layout="constrained")
+        wide = wide.reindex(columns=[*REGIMES, *(c for c in wide if c not in REGIMES)]).fillna(0)
+        fig = Figure(figsize=(8, 1.2 + 0.4 * len(wide)), layout="constrained")
         ax = fig.subplots()
-        wide.plot.barh(stacked=True, ax=ax, color=sns.color_palette(PALETTE, wide.shape[1]))
-        ax.set(xlabel="share of runs", xlim=(0, 1))
-        ax.legend(fontsize="x-small", loc="lower right")
+        wide.plot.barh(stacked=True, ax=ax, color=colours(wide.shape[1]), legend=False)
+        ax.set(xlabel="share of runs", ylabel="setting", xlim=(0, 1))
+        fig.legend(loc="outside right upper", fontsize="x-small", title="regime")
         sec.figure("Regime shares per setting (CIs in the table)", fig)
         sec.table("regime_shares", "Regime shares per setting (Wilson 95 %)", shares)
     return sec
@@ -261,26 +332,33 @@ def phase_section(ctx: Context) -> Section:
         "Probability of the event over two swept parameters; each "
         "cell is the share of runs with the event (continuous designs are binned). The "
         "dashed line is the 50 % contour: where the regime changes. Per-cell Wilson "
-        "intervals and n are in the table.",
+        "intervals and n are in the table. Every diagram uses the same axes: the grouping "
+        "keys, else the two keys that move the first event most (x the stronger).",
     )
     if not ctx.keys:
         raise Skipped("no swept parameter")
     flags = regimes.event_flags(out)
-    for event in [e for e in EVENTS if e in flags]:
-        flag = flags[event]
-        pair = ctx.by[:2] if len(ctx.by) >= 2 else phase.rank_keys(out, ctx.keys, flag)[:2]
+    events = [e for e in EVENTS if e in flags]
+    axes = ctx.by[:2] if len(ctx.by) >= 2 else []
+    if not axes and events:
+        axes = phase.rank_keys(out, ctx.keys, flags[events[0]])[:2]
+    for event in events:
+        flag, pair = flags[event], list(axes)
         if len(pair) == 2:
             table = phase.phase_table(out, pair[0], pair[1], flag)
             if min(table["x"].nunique(), table["y"].nunique()) < 2:
                 pair = pair[:1] if table["x"].nunique() >= 2 else pair[1:]
         if len(pair) == 2:
             sec.figure(
-                f"P({event}) over {pair[0]} × {pair[1]}",
+                f"P({event}) over {key_label(pair[0])} (x) and {key_label(pair[1])} (y)",
                 phase.plot_phase(table, pair[0], pair[1], event),
             )
         else:
             table = phase.phase_table(out, pair[0], None, flag)
-            sec.figure(f"P({event}) against {pair[0]}", phase.plot_phase_1d(table, pair[0], event))
+            sec.figure(
+                f"P({event}) against {key_label(pair[0])}",
+                phase.plot_phase_1d(table, pair[0], event),
+            )
         sec.table(f"phase_{event}", f"P({event}) per cell", table)
     return sec
 
@@ -304,14 +382,19 @@ def survival_section(ctx: Context) -> Section:
     sec.figure("Runs: time to the first breakdown", survival.plot_survival(curves, horizon))
     sec.table("survival_medians", "Median time to first breakdown (ticks) with 95 % CI", medians)
     sec.table("survival_curves", "Kaplan–Meier curves of runs", curves)
-    deals = survival.arrangement_durations(ctx.run.events, out)
+    deals = survival.arrangement_durations(ctx.run.clause_spans, out)
     if deals.empty:
         sec.notes.append("no clause_in_force events: arrangement survival skipped")
     else:
         curves, medians = survival.survival_by(deals, ctx.settings.loc[deals.index])
         sec.figure(
             "Arrangements: time from a clause coming into force to its breakdown",
-            survival.plot_survival(curves, horizon),
+            survival.plot_survival(
+                curves,
+                horizon,
+                xlabel="months since the clause came into force",
+                ylabel="P(clause not broken down yet)",
+            ),
         )
         sec.table("arrangement_medians", "Median life of a clause (months) with 95 % CI", medians)
         sec.table("arrangement_curves", "Kaplan–Meier curves of arrangements", curves)
@@ -398,7 +481,8 @@ def paired_section(ctx: Context) -> Section:
         a_val, b_val = sorted(out[key].dropna().unique())
         a, b = paired.split_setting(out, key, a_val, b_val)
         others = [k for k in ctx.keys if k != key]
-        table = paired.compare(a, b, match=["replication", *others])
+        table = paired.compare(a, b, keys=others)
+        sec.notes.append(f"{key}: {table.attrs['pairing']}")
         sec.table(f"paired_{key}", f"{key}: {a_val} → {b_val}", table)
         sec.figure(f"{key}: {a_val} → {b_val} (diff b − a, 95 % CI)", _effects_figure(table))
     return sec
@@ -460,6 +544,7 @@ def timeseries_section(ctx: Context) -> Section:
 
 
 SECTIONS: tuple[Callable[[Context], Section], ...] = (
+    definitions,
     overview,
     tournament_section,
     distributions_section,
@@ -482,14 +567,18 @@ def analyse(run: RunData, by: list[str] | None = None, strict: bool = False) -> 
     by = list(by) if by else default_by(run, keys)
     ctx = Context(run, setting_labels(run.outcomes, by), keys, by)
     sections = []
-    makers = SECTIONS if "tournament" in run.manifest else SECTIONS[:1] + SECTIONS[2:]
+    makers = tuple(
+        m for m in SECTIONS if m is not tournament_section or "tournament" in run.manifest
+    )
     if run.ok.empty:
-        makers = (overview,)
+        makers = (definitions, overview)
         run.notes.append("no run finished (status ok): only the failure table can be shown")
-    for make in makers:
+    for n, make in enumerate(makers, 1):
         name = make.__name__.removesuffix("_section").replace("_", " ").capitalize()
+        log.info(f"analyze: [{n}/{len(makers)}] {name.lower()}")
         try:
-            sections.append(make(ctx))
+            with matplotlib.rc_context(STYLE):
+                sections.append(make(ctx))
         except Skipped as why:
             sections.append(Section(name, notes=[f"skipped: {why}"]))
         except Exception as err:
@@ -511,8 +600,23 @@ details{margin:.5em 0} summary{cursor:pointer;color:#333}
 """
 
 
+def percentages(df: pd.DataFrame) -> pd.DataFrame:
+    """A probability table for reading: ``p``, ``lo``, ``hi`` (fractions) become one column
+    "percent (95 % CI)", e.g. "12.5 % (8.1–18.0 %)"; other tables unchanged."""
+    if not {"p", "lo", "hi"} <= set(df.columns):
+        return df
+    text = [
+        "–" if pd.isna(p) else f"{p:.1%} ({lo:.1%}–{hi:.1%})".replace("%", " %")
+        for p, lo, hi in zip(df["p"], df["lo"], df["hi"], strict=True)
+    ]
+    at = df.columns.get_loc("p")
+    out = df.drop(columns=["p", "lo", "hi"])
+    out.insert(at, "percent (95 % CI)", text)
+    return out
+
+
 def _table_html(df: pd.DataFrame) -> str:
-    shown = df.head(MAX_ROWS)
+    shown = percentages(df.head(MAX_ROWS))
     body = shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="–", border=0)
     more = f"<p>{len(df) - MAX_ROWS} more rows in the CSV.</p>" if len(df) > MAX_ROWS else ""
     return body + more
@@ -531,10 +635,14 @@ def render(sections: list[Section], title: str, tables_dir: str) -> str:
         parts.append(f"<section><h2>{html.escape(sec.title)}</h2>")
         if sec.intro:
             parts.append(f"<p>{html.escape(sec.intro)}</p>")
-        parts += [f"<div class='note'>{html.escape(n)}</div>" for n in sec.notes]
-        for caption, uri in sec.figures:
+        if sec.points:
             parts.append(
-                f"<figure><img src='{html.escape(uri)}' alt='{html.escape(caption)}'>"
+                "<ul>" + "".join(f"<li>{html.escape(p)}</li>" for p in sec.points) + "</ul>"
+            )
+        parts += [f"<div class='note'>{html.escape(n)}</div>" for n in sec.notes]
+        for caption, uri, alt in sec.figures:
+            parts.append(
+                f"<figure><img src='{html.escape(uri)}' alt='{html.escape(alt)}'>"
                 f"<figcaption>{html.escape(caption)}</figcaption></figure>"
             )
         for name, caption, df in sec.tables:
@@ -554,7 +662,7 @@ def write_figures(sections: list[Section], directory: Path) -> list[Path]:
     paths = []
     for n, sec in enumerate(sections, 1):
         slug = re.sub(r"[^a-z0-9]+", "-", sec.title.lower()).strip("-")
-        for k, (_, uri) in enumerate(sec.figures, 1):
+        for k, (_, uri, _) in enumerate(sec.figures, 1):
             path = directory / f"{n:02d}-{slug}-{k}.png"
             path.write_bytes(base64.b64decode(uri.split(",", 1)[1]))
             paths.append(path)
@@ -571,7 +679,11 @@ def build_report(
     """Write the HTML report of `run` to `path` (default ``RUN_DIR/report.html``) and its tables
     as CSV into ``<stem>_tables/`` beside it; with ``figures_dir`` also every figure as a PNG file.
     Returns the report path."""
-    run = run if isinstance(run, RunData) else load_run(run)
+    start = time.perf_counter()
+    if not isinstance(run, RunData):
+        log.info(f"analyze: reading {run}")
+        run = load_run(run)
+    log.info(f"analyze: {len(run.outcomes)} runs")
     path = Path(path) if path is not None else run.path / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tables_dir = path.parent / f"{path.stem}_tables"
@@ -585,4 +697,5 @@ def build_report(
     path.write_text(
         render(sections, f"aimarket report: {run.name}", tables_dir.name), encoding="utf-8"
     )
+    log.info(f"analyze: report written in {time.perf_counter() - start:.1f} s")
     return path

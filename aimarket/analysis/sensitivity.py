@@ -21,7 +21,7 @@ from SALib.analyze import morris, rbd_fast, sobol
 from aimarket.analysis.distributions import numeric
 from aimarket.analysis.load import swept_keys
 from aimarket.analysis.notes import Skipped
-from aimarket.analysis.plotting import PALETTE, grid
+from aimarket.analysis.plotting import PALETTE, grid, styled
 
 SOBOL_KINDS = {"sobol", "saltelli"}
 
@@ -160,6 +160,7 @@ def sensitivity(
     return method, table
 
 
+@styled
 def plot_sensitivity(table: pd.DataFrame) -> Figure:
     """One panel per outcome: indices per parameter with their 95 % CIs as error bars."""
     value_cols = [c for c in ("S1", "ST", "mu_star") if c in table]

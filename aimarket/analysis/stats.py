@@ -24,7 +24,8 @@ def _z(confidence: float) -> float:
 def wilson_interval(
     k: np.ndarray | int, n: np.ndarray | int, confidence: float = CONFIDENCE
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval (lower, upper) for `k` successes in `n` trials; NaN where n = 0."""
+    """Wilson score interval (lower, upper) for `k` successes in `n` trials; NaN where n = 0.
+    Exactly 0 (1) when k = 0 (k = n), not a rounding residue such as 5.6e-17."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     z = _z(confidence)
@@ -33,8 +34,8 @@ def wilson_interval(
         denom = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    lo = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-    hi = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+    lo = np.where(n > 0, np.where(k == 0, 0.0, np.clip(centre - half, 0, 1)), np.nan)
+    hi = np.where(n > 0, np.where(k == n, 1.0, np.clip(centre + half, 0, 1)), np.nan)
     return lo, hi
 
 
@@ -51,6 +52,15 @@ def proportion(k: int, n: int, confidence: float = CONFIDENCE) -> dict[str, floa
     }
 
 
+def in_order(table: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
+    """`table` with its ``setting`` column ordered like `settings` when those are ordered (a
+    categorical from ``setting_labels``: 2.5 before 10), so plots and tables keep that order."""
+    if isinstance(settings.dtype, pd.CategoricalDtype) and "setting" in table:
+        categories = settings.cat.categories
+        table["setting"] = pd.Categorical(table["setting"], categories=categories, ordered=True)
+    return table
+
+
 def proportion_table(
     flags: pd.Series, groups: pd.Series | None = None, confidence: float = CONFIDENCE
 ) -> pd.DataFrame:
@@ -60,7 +70,7 @@ def proportion_table(
     for g, f in flags.groupby(groups, sort=True):
         f = f.dropna().astype(bool)
         rows.append({"setting": g, **proportion(int(f.sum()), len(f), confidence)})
-    return pd.DataFrame(rows)
+    return in_order(pd.DataFrame(rows), groups)
 
 
 def bootstrap_ci(
@@ -82,12 +92,24 @@ def bootstrap_ci(
     return float(np.quantile(boot, a)), float(np.quantile(boot, 1 - a))
 
 
+def mean_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Interval of the mean: Student-t from n ≥ `SMALL_N` values (the sampling distribution of
+    the mean is then close to normal; no resampling, so it costs O(n) at any size), else the
+    percentile bootstrap; NaN if n < 2 (NaN values dropped)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) < SMALL_N:
+        return bootstrap_ci(x, confidence=confidence)
+    res = t_interval(x, confidence)
+    return float(res["lo"]), float(res["hi"])
+
+
 def mean_with_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float | bool]:
-    """Mean with a percentile-bootstrap interval, median, 5/95 % quantiles, n and small flag."""
+    """Mean with its interval (`mean_interval`), median, 5/95 % quantiles, n and small flag."""
     x = np.asarray(values, dtype=float)
     n_missing = int(np.isnan(x).sum())
     x = x[~np.isnan(x)]
-    lo, hi = bootstrap_ci(x, confidence=confidence)
+    lo, hi = mean_interval(x, confidence)
     return {
         "n": len(x),
         "n_missing": n_missing,
@@ -108,10 +130,11 @@ def _is_binary(x: np.ndarray) -> bool:
 def compare_independent(
     a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE, seed: int = 0
 ) -> dict[str, float | str | bool]:
-    """Compare two independent samples: difference of means (b − a) with bootstrap CI.
+    """Compare two independent samples: difference of means (b − a) with a Welch t interval
+    (both n ≥ `SMALL_N`) or a bootstrap interval.
 
     Test: Fisher's exact test for 0/1 outcomes, else two-sided Mann–Whitney U; effect size is
-    Cliff's delta (P(b > a) − P(b < a)).
+    Cliff's delta (P(b > a) − P(b < a) = 2U/(n_a n_b) − 1).
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -126,12 +149,19 @@ def compare_independent(
     out["small_sample"] = min(len(a), len(b)) < SMALL_N
     if len(a) < 2 or len(b) < 2:
         return {**out, "lo": np.nan, "hi": np.nan, "test": "none (n<2)", "p_value": np.nan}
-    rng = np.random.default_rng(seed)
-    boot = b[rng.integers(0, len(b), (2000, len(b)))].mean(1) - a[
-        rng.integers(0, len(a), (2000, len(a)))
-    ].mean(1)
-    q = (1 - confidence) / 2
-    out["lo"], out["hi"] = float(np.quantile(boot, q)), float(np.quantile(boot, 1 - q))
+    if min(len(a), len(b)) >= SMALL_N:
+        va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+        se = np.sqrt(va + vb)
+        dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if se > 0 else 1.0
+        half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
+        out["lo"], out["hi"] = out["diff"] - half, out["diff"] + half
+    else:
+        rng = np.random.default_rng(seed)
+        boot = b[rng.integers(0, len(b), (2000, len(b)))].mean(1) - a[
+            rng.integers(0, len(a), (2000, len(a)))
+        ].mean(1)
+        q = (1 - confidence) / 2
+        out["lo"], out["hi"] = float(np.quantile(boot, q)), float(np.quantile(boot, 1 - q))
     if _is_binary(a) and _is_binary(b):
         table = [[int(b.sum()), len(b) - int(b.sum())], [int(a.sum()), len(a) - int(a.sum())]]
         out["test"] = "Fisher exact"
@@ -142,8 +172,8 @@ def compare_independent(
         res = stats.mannwhitneyu(b, a, alternative="two-sided")
         out["test"] = "Mann-Whitney U"
         out["p_value"] = float(res.pvalue)
-    diff_sign = np.sign(b[:, None] - a[None, :])
-    out["cliffs_delta"] = float(diff_sign.mean())
+    u = stats.mannwhitneyu(b, a, alternative="two-sided", method="asymptotic").statistic
+    out["cliffs_delta"] = float(2 * u / (len(a) * len(b)) - 1)
     return out
 
 
@@ -152,15 +182,16 @@ def compare_paired(
 ) -> dict[str, float | str | bool]:
     """Paired comparison of `b − a` (pairs dropped where either is NaN).
 
-    Mean difference with a bootstrap CI over pairs. Test: exact McNemar (binomial test on the
-    discordant pairs) for 0/1 outcomes, else Wilcoxon signed-rank.
+    Mean difference with its interval over pairs (`mean_interval`: t from `SMALL_N` pairs, else
+    bootstrap). Test: exact McNemar (binomial test on the discordant pairs) for 0/1 outcomes,
+    else Wilcoxon signed-rank.
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     keep = ~(np.isnan(a) | np.isnan(b))
     a, b = a[keep], b[keep]
     d = b - a
-    lo, hi = bootstrap_ci(d, confidence=confidence, seed=seed)
+    lo, hi = mean_interval(d, confidence) if len(d) >= SMALL_N else bootstrap_ci(d, seed=seed)
     out: dict[str, float | str | bool] = {
         "n_pairs": len(d),
         "mean_a": float(a.mean()) if len(a) else np.nan,

@@ -14,8 +14,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from aimarket.analysis.plotting import PALETTE
-from aimarket.analysis.stats import CONFIDENCE, SMALL_N, _z, proportion
+from aimarket.analysis.plotting import colours, styled
+from aimarket.analysis.stats import CONFIDENCE, SMALL_N, _z, in_order, proportion
 
 
 def kaplan_meier(
@@ -98,35 +98,45 @@ def breakdown_durations(outcomes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def arrangement_durations(events: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Per exclusive or ROFR arrangement of an ok run (one row per run and deal).
+CLAUSE_EVENTS = ("clause_in_force", "breakdown", "expired")
 
-    ``duration``: months from the clause coming into force (``clause_in_force`` event; tick 0
-    for clauses in force at the start) to its first ``breakdown`` (``observed``), else to the
-    deal's expiry or the horizon (censored). Indexed like ``outcomes`` rows of the same run, so
-    a per-run settings series can be mapped with ``settings.loc[result.index]``.
+
+def clause_spans(events: pd.DataFrame) -> pd.DataFrame:
+    """Per run and deal whose clause came into force: the first month of each of
+    `CLAUSE_EVENTS` (NaN when it did not happen). Columns ``run_id, deal_id, clause_in_force,
+    breakdown, expired``. (A run store's spans are read without loading its events:
+    ``RunData.clause_spans``.)"""
+    ev = events[events["kind"].isin(CLAUSE_EVENTS)]
+    first = ev.groupby(["run_id", "deal_id", "kind"])["tick"].min().unstack("kind")
+    first = first.reindex(columns=list(CLAUSE_EVENTS)).astype(float).rename_axis(columns=None)
+    first = first.reset_index()
+    return first[first["clause_in_force"].notna()].reset_index(drop=True)
+
+
+def arrangement_durations(spans: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per exclusive or ROFR arrangement of an ok run (one row per run and deal), from
+    `clause_spans`.
+
+    ``duration``: months from the clause coming into force (tick 0 for clauses in force at the
+    start) to its first breakdown (``observed``), else to the deal's expiry or the horizon
+    (censored). Indexed like ``outcomes`` rows of the same run, so a per-run settings series can
+    be mapped with ``settings.loc[result.index]``.
     """
     ok = outcomes[outcomes["status"] == "ok"]
     run_row = pd.Series(ok.index, index=ok["run_id"])
-    ev = events[events["run_id"].isin(run_row.index)]
-    start = ev[ev["kind"] == "clause_in_force"].groupby(["run_id", "deal_id"])["tick"].min()
-    broke, expired = (
-        ev[ev["kind"] == kind].groupby(["run_id", "deal_id"])["tick"].min().reindex(start.index)
-        for kind in ("breakdown", "expired")
-    )
+    spans = spans[spans["run_id"].isin(run_row.index)]
     horizon = ok.set_index("run_id")["ticks"].astype(float)
-    runs = start.index.get_level_values("run_id")
-    end = broke.fillna(expired).fillna(pd.Series(horizon.loc[runs].to_numpy(), index=start.index))
-    table = pd.DataFrame(
+    end = spans["breakdown"].fillna(spans["expired"])
+    end = end.fillna(pd.Series(horizon.loc[spans["run_id"]].to_numpy(), index=spans.index))
+    return pd.DataFrame(
         {
-            "run_id": runs,
-            "deal_id": start.index.get_level_values("deal_id"),
-            "duration": (end - start.clip(lower=0)).to_numpy(dtype=float),
-            "observed": broke.notna().to_numpy(),
+            "run_id": spans["run_id"].to_numpy(),
+            "deal_id": spans["deal_id"].to_numpy(),
+            "duration": (end - spans["clause_in_force"].clip(lower=0)).to_numpy(dtype=float),
+            "observed": spans["breakdown"].notna().to_numpy(),
         },
-        index=run_row.loc[runs].to_numpy(),
+        index=run_row.loc[spans["run_id"]].to_numpy(),
     )
-    return table
 
 
 def survival_by(durations: pd.DataFrame, groups: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -149,7 +159,10 @@ def survival_by(durations: pd.DataFrame, groups: pd.Series) -> tuple[pd.DataFram
                 "small_sample": len(sub) < SMALL_N,
             }
         )
-    return pd.concat(curves, ignore_index=True), pd.DataFrame(medians)
+    return (
+        in_order(pd.concat(curves, ignore_index=True), groups),
+        in_order(pd.DataFrame(medians), groups),
+    )
 
 
 def cause_table(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
@@ -162,15 +175,22 @@ def cause_table(outcomes: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
     for g, sub in causes.groupby(settings.loc[ok.index], sort=True):
         for cause, k in sub.value_counts().items():
             rows.append({"setting": g, "cause": cause, **proportion(int(k), len(sub))})
-    return pd.DataFrame(rows)
+    return in_order(pd.DataFrame(rows), settings)
 
 
-def plot_survival(curves: pd.DataFrame, horizon: float | None = None) -> Figure:
-    """Step plot of the Kaplan–Meier curves with shaded confidence bands and the 0.5 line."""
+@styled
+def plot_survival(
+    curves: pd.DataFrame,
+    horizon: float | None = None,
+    xlabel: str = "month of the run",
+    ylabel: str = "P(no exclusivity breakdown yet)",
+) -> Figure:
+    """Step plot of the Kaplan–Meier curves with shaded confidence bands and the 0.5 line; the
+    legend (one entry per setting) sits outside the axes, covering no curve."""
     fig = Figure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.subplots()
-    colours = sns.color_palette(PALETTE, curves["setting"].nunique())
-    for colour, (g, km) in zip(colours, curves.groupby("setting", sort=True), strict=True):
+    groups = curves.groupby("setting", sort=True)
+    for colour, (g, km) in zip(colours(groups.ngroups), groups, strict=True):
         times = km["time"].to_numpy()
         if horizon is not None and np.isfinite(horizon) and times[-1] < horizon:
             km = pd.concat([km, km.iloc[[-1]].assign(time=horizon)], ignore_index=True)
@@ -179,20 +199,21 @@ def plot_survival(curves: pd.DataFrame, horizon: float | None = None) -> Figure:
         ax.fill_between(times, km["lo"], km["hi"], step="post", color=colour, alpha=0.2)
     ax.axhline(0.5, color="grey", ls=":", lw=1)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("tick (month)")
-    ax.set_ylabel("P(no exclusivity breakdown yet)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if curves["setting"].nunique() > 1:
-        ax.legend(fontsize="small", title="setting")
+        fig.legend(loc="outside right upper", fontsize="x-small", title="setting")
     return fig
 
 
+@styled
 def plot_causes(causes: pd.DataFrame) -> Figure:
     """Horizontal bars: share of first breakdowns by cause per setting, with Wilson error bars."""
     n_bars = causes["cause"].nunique() * max(1, causes["setting"].nunique())
     fig = Figure(figsize=(7.5, 1.2 + 0.3 * n_bars), layout="constrained")
     ax = fig.subplots()
     cats = list(dict.fromkeys(causes["cause"]))
-    settings = sorted(causes["setting"].unique())
+    settings = list(causes.groupby("setting", sort=True).groups)  # in the settings' order
     sns.barplot(
         causes,
         y="cause",
@@ -201,7 +222,7 @@ def plot_causes(causes: pd.DataFrame) -> Figure:
         hue_order=settings,
         order=cats,
         ax=ax,
-        palette=PALETTE,
+        palette=colours(len(settings)),
         errorbar=None,
     )
     lookup = causes.set_index(["setting", "cause"])

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
 
-from aimarket.analysis.fields import TIMESERIES_CONCENTRATION
-from aimarket.analysis.plotting import PALETTE, grid
+from aimarket.analysis.fields import TIMESERIES_CONCENTRATION, series_label
+from aimarket.analysis.plotting import colours, grid, styled
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -36,21 +35,24 @@ def envelopes(
     return out.reset_index()
 
 
+@styled
 def plot_envelopes(table: pd.DataFrame) -> Figure:
     """One panel per field: median line, 25–75 % (dark) and 5–95 % (light) bands per setting."""
     fields = list(dict.fromkeys(table["field"]))
-    settings = sorted(table["setting"].unique())
-    colours = dict(zip(settings, sns.color_palette(PALETTE, len(settings)), strict=True))
+    settings = list(table.groupby("setting", sort=True).groups)  # in the settings' order
+    colour_of = dict(zip(settings, colours(len(settings)), strict=True))
     fig, axes = grid(len(fields))
     for ax, field in zip(axes, fields, strict=True):
         for g in settings:
             sub = table[(table["field"] == field) & (table["setting"] == g)].sort_values("tick")
-            c = colours[g]
+            c = colour_of[g]
             ax.fill_between(sub["tick"], sub["q05"], sub["q95"], color=c, alpha=0.12, lw=0)
             ax.fill_between(sub["tick"], sub["q25"], sub["q75"], color=c, alpha=0.3, lw=0)
             ax.plot(sub["tick"], sub["q50"], color=c, label=str(g))
-        ax.set_title(field, fontsize="small")
-        ax.set_xlabel("tick (month)")
+        ax.set_ylabel(series_label(field), fontsize="small")
+        ax.set_xlabel("month of the run")
     if len(settings) > 1:
-        axes[0].legend(fontsize="x-small")
+        fig.legend(
+            *axes[0].get_legend_handles_labels(), loc="outside lower center", fontsize="x-small"
+        )
     return fig

@@ -40,7 +40,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     """Add the `aimarket strategies` subcommand."""
     p = sub.add_parser(
         "strategies",
-        help="list registered strategies (built-in and user plugins)",
         description="One strategy per line: name, agent type, description.",
     )
     p.add_argument(
