@@ -3,7 +3,10 @@
 A signed deal above a regulator's notification thresholds (deal size or stake) enters its queue;
 at most ``caseload`` reviews run at once and each takes ``review_months``. A deal becomes active
 only when every notified regulator has cleared it (suspensory review). The verdict comes from the
-regulator's strategy given the case facts (bloc HHI with and without the deal). A market
+regulator's strategy given the case facts (``Information.case_facts``: modified HHI with and
+without the deal, the investor's series of deals in a look-back window, vertical foreclosure
+facts); remedies drop a clause, cap a stake below control or add an access commitment. A block
+starts a cooling period in which the identical deal is not proposed again. A market
 investigation opens when the strategy asks for one (typically after sustained concentration)
 and ends after ``investigation_months`` by stripping exclusivity clauses of the leading bloc.
 Ex-ante rules let a strategy strip clauses in force directly (e.g. those binding a gatekeeper).
@@ -23,7 +26,7 @@ import mesa
 from aimarket import strategies
 from aimarket.context import Context
 from aimarket.deals import Deal, Status
-from aimarket.information import Information
+from aimarket.information import CAP_MARGIN, Information
 from aimarket.strategies.base import RegulatorObs
 
 
@@ -32,6 +35,7 @@ class Rulings:
     """One regulator's acts of one month, applied in this order."""
 
     verdicts: list[tuple[str, str]] = field(default_factory=list)  # (deal id, verdict)
+    grounds: dict[str, str] = field(default_factory=dict)  # deal id -> theories of harm
     strip: list[str] = field(default_factory=list)  # deal ids whose clause goes (ex ante)
     opened: list[tuple[str, float]] = field(default_factory=list)  # (layer, its bloc HHI)
     concluded: list[str] = field(default_factory=list)  # layers whose investigation ends
@@ -70,7 +74,6 @@ class Regulator(mesa.Agent):
     def decide(self, info: Information) -> Rulings:
         """Start queued reviews and rule on the cases due; open and conclude investigations."""
         book, tick = self.ctx.book, self.ctx.world.tick
-        gatekeepers = self.spec.gatekeepers
         while self.queue and len(self.cases) < self.spec.caseload:
             deal_id = self.queue.popleft()
             if book.deals[deal_id].status is Status.UNDER_REVIEW:
@@ -79,15 +82,15 @@ class Regulator(mesa.Agent):
         obs = RegulatorObs(
             public=info.public,
             name=self.name,
-            cases_due=tuple(info.case_facts(book.deals[d], gatekeepers) for d in due),
+            cases_due=tuple(info.case_facts(book.deals[d], self.spec) for d in due),
             bloc_hhi=info.bloc_hhi(),
             months_concentrated={
                 k: v for k, v in self.months_concentrated.items() if k not in self.investigations
             },
-            clauses=info.clauses(gatekeepers),
+            clauses=info.clauses(self.spec.gatekeepers),
         )
         decision = self.strategy.decide(obs, self.model.rng)
-        rulings = Rulings(strip=list(decision.strip))
+        rulings = Rulings(strip=list(decision.strip), grounds=dict(decision.grounds))
         for deal_id in due:
             del self.cases[deal_id]
             rulings.verdicts.append((deal_id, decision.verdicts.get(deal_id, "clear")))
@@ -114,8 +117,16 @@ def apply(regulator: Regulator, rulings: Rulings, ctx: Context) -> None:
     """Carry out one regulator's rulings through the deal book; counts its actions."""
     book, tick = ctx.book, ctx.world.tick
     regulator.actions = 0
+    cap = max(ctx.world.spec.market.control_stake - CAP_MARGIN, 0.0)
     for deal_id, verdict in rulings.verdicts:
-        book.rule(book.deals[deal_id], regulator.name, verdict)
+        book.rule(
+            book.deals[deal_id],
+            regulator.name,
+            verdict,
+            grounds=rulings.grounds.get(deal_id, ""),
+            cooling_months=regulator.spec.cooling_months,
+            cap=cap,
+        )
         regulator.actions += 1
     for deal_id in rulings.strip:
         deal = book.deals.get(deal_id)

@@ -102,8 +102,8 @@ def _case(gatekeeper: bool, exclusivity: Exclusivity, delta: float = 0.0) -> Cas
         exclusivity=exclusivity,
         tie_by_control=False,
         tie_by_clause=exclusivity is not Exclusivity.NONE,
-        pre_hhi=dict.fromkeys(layers, 2000.0),
-        post_hhi=dict.fromkeys(layers, 2000.0 + delta),
+        pre_mhhi=dict.fromkeys(layers, 2000.0),
+        post_mhhi=dict.fromkeys(layers, 2000.0 + delta),
         combined_share=dict.fromkeys(layers, 0.2),
         gatekeeper_involved=gatekeeper,
     )
@@ -150,7 +150,8 @@ def test_adaptive_regulator_tightens_under_sustained_concentration_and_relaxes_a
 
 def test_a_clause_is_broken_for_a_rival_offer_only_once_the_rival_deal_clears(symmetric):
     """LabA, exclusive with CloudA, accepts CloudB's controlling stake: the old clause ends when
-    the new deal clears review, and survives when the new deal is blocked."""
+    the new deal clears review, and survives when the new deal is blocked (a strict vertical
+    rule without remedies: CloudB's third of the cloud layer forecloses)."""
     old = _exclusive("OLD", "CloudA", "LabA") | {"exit_penalty_bn": 0.1}
     offer = {
         "id": "NEW",
@@ -163,6 +164,9 @@ def test_a_clause_is_broken_for_a_rival_offer_only_once_the_rival_deal_clears(sy
     status = {}
     for strategy in ("threshold", "laissez-faire"):
         regulators = [{"name": "Authority", "strategy": strategy, "review_months": 3}]
+        if strategy == "threshold":
+            strict = {"vertical_presumption": 0.3, "remedy_first": False}
+            regulators[0]["strategy_params"] = strict
         scenario = variant(symmetric, regulators=regulators, deals=[old], events=[offer])
         model = AIMarket(scenario, rng=0)
         for _ in range(3):

@@ -210,8 +210,8 @@ case_facts = st.builds(
     exclusivity=clauses,
     tie_by_control=st.booleans(),
     tie_by_clause=st.booleans(),
-    pre_hhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
-    post_hhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
+    pre_mhhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
+    post_mhhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
     combined_share=_dict(LAYERS, frac),
     gatekeeper_involved=st.booleans(),
 )
