@@ -57,6 +57,7 @@ class DealBook:
         self.ever_restricted: set[str] = set()
         self.rulings: list[RulingView] = []  # every merger-review ruling, public record
         self.cooling: dict[DealKey, int] = {}  # blocked deal -> month it may be proposed again
+        self.access_labs: set[str] = set()  # labs under an investigation's access commitment
         self._seq = 0
 
     # ------------------------------------------------------------------ look-ups
@@ -128,8 +129,10 @@ class DealBook:
         del self._live_by_party[deal.target][deal.id]
 
     def open_access(self, name: str) -> bool:
-        """``name`` is the target of a live deal with an access commitment."""
-        return any(d.open_access and d.target == name for d in self._live_by_party[name].values())
+        """``name`` is under an access commitment: an investigation's, or a live deal's."""
+        return name in self.access_labs or any(
+            d.open_access and d.target == name for d in self._live_by_party[name].values()
+        )
 
     def propose(self, investor: str, offer: Any) -> Deal | None:
         """An offer (``OfferTerms``) from ``investor`` to a lab, answered by the lab this month;

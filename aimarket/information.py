@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from aimarket import concentration
-from aimarket.blocs import LAYERS
+from aimarket.blocs import LAYERS, PAIRS, vertical_share
 from aimarket.context import Context
 from aimarket.deals import Deal, Kind, Status
 from aimarket.markets import chips, compute
@@ -168,6 +168,17 @@ class Information:
         )
 
     # ------------------------------------------------------------------ regulators
+    def vertical_shares(self) -> dict[str, tuple[float, str]]:
+        """Per adjacent pair the monopoly test watches (``monopoly.vertical_pairs``): the largest
+        share one bloc holds in both layers (fraction) and that bloc's label."""
+        b = self.ctx.blocs
+        watched = self.ctx.world.spec.monopoly.vertical_pairs
+        return {
+            pair: vertical_share(b.shares(pair.split("-")[0]), b.shares(pair.split("-")[1]))
+            for pair in PAIRS
+            if pair in watched
+        }
+
     def bloc_hhi(self) -> dict[str, float]:
         """This month's bloc HHI of the layers the monopoly test watches."""
         watched = self.ctx.world.spec.monopoly.layers

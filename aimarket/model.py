@@ -192,8 +192,13 @@ class AIMarket(mesa.Model):
         ctx.blocs.update(self._ties())
         self.info.refresh()
         concentration = self.info.bloc_hhi() if t > 0 else {}
+        vertical = (
+            {k: v for k, (v, _) in self.info.vertical_shares().items()}
+            if t > 0 and ctx.regulators
+            else {}
+        )
         for regulator in ctx.regulators:
-            regulator.track_concentration(concentration)
+            regulator.track_concentration(concentration, vertical)
             regulation.apply(regulator, regulator.decide(self.info), ctx)
         self._decide()
         for agent in [*ctx.regulators, *ctx.firms.values()]:

@@ -24,8 +24,9 @@ from typing import Any, ClassVar
 import mesa
 
 from aimarket import strategies
+from aimarket.blocs import vertical_share
 from aimarket.context import Context
-from aimarket.deals import Deal, Status
+from aimarket.deals import Cause, Deal, Status
 from aimarket.information import CAP_MARGIN, Information
 from aimarket.strategies.base import RegulatorObs
 
@@ -64,12 +65,18 @@ class Regulator(mesa.Agent):
     def notify(self, deal: Deal) -> None:
         self.queue.append(deal.id)
 
-    def track_concentration(self, bloc_hhi: dict[str, float]) -> None:
-        for layer, value in bloc_hhi.items():
-            above = value > self.spec.investigation_hhi
-            self.months_concentrated[layer] = (
-                self.months_concentrated.get(layer, 0) + 1 if above else 0
-            )
+    def track_concentration(
+        self, bloc_hhi: dict[str, float], vertical: dict[str, float] | None = None
+    ) -> None:
+        """Count consecutive months of concentration: a layer's bloc HHI above
+        ``investigation_hhi``; a pair's vertical share at least ``investigation_vertical_share``."""
+        above = {layer: v > self.spec.investigation_hhi for layer, v in bloc_hhi.items()}
+        above |= {
+            pair: v >= self.spec.investigation_vertical_share
+            for pair, v in (vertical or {}).items()
+        }
+        for key, flag in above.items():
+            self.months_concentrated[key] = self.months_concentrated.get(key, 0) + 1 if flag else 0
 
     def decide(self, info: Information) -> Rulings:
         """Start queued reviews and rule on the cases due; open and conclude investigations."""
@@ -88,6 +95,7 @@ class Regulator(mesa.Agent):
                 k: v for k, v in self.months_concentrated.items() if k not in self.investigations
             },
             clauses=info.clauses(self.spec.gatekeepers),
+            vertical_share={k: v for k, (v, _) in info.vertical_shares().items()},
         )
         decision = self.strategy.decide(obs, self.model.rng)
         rulings = Rulings(strip=list(decision.strip), grounds=dict(decision.grounds))
@@ -97,7 +105,8 @@ class Regulator(mesa.Agent):
         for layer in decision.investigate:
             if layer not in self.investigations:
                 self.investigations[layer] = tick + self.spec.investigation_months
-                rulings.opened.append((layer, obs.bloc_hhi.get(layer, 0.0)))
+                value = obs.bloc_hhi.get(layer, obs.vertical_share.get(layer, 0.0))
+                rulings.opened.append((layer, value))
         for layer, end in list(self.investigations.items()):
             if end <= tick:
                 del self.investigations[layer]
@@ -141,13 +150,36 @@ def apply(regulator: Regulator, rulings: Rulings, ctx: Context) -> None:
         regulator.actions += 1
 
 
-def investigation_remedy(layer: str, regulator: str, ctx: Context) -> None:
-    """Strip the binding clauses that tie the largest bloc of ``layer`` together."""
-    shares = ctx.blocs.shares(layer)
-    leader = max(shares, key=lambda k: (shares[k], k), default="")
+def investigation_remedy(market: str, regulator: str, ctx: Context) -> None:
+    """Conclude an investigation of a layer or of an adjacent pair of layers.
+
+    A layer: strip the binding clauses that tie its largest bloc together. A pair (vertical
+    ties, e.g. ``cloud-models``): the bloc strongest in both layers loses its binding clauses and
+    the labs its members control get an access commitment (they may buy compute from any cloud;
+    ``DealBook.access_labs``)."""
+    book, tick = ctx.book, ctx.world.tick
+    if "-" in market:
+        up, down = market.split("-")
+        _, leader = vertical_share(ctx.blocs.shares(up), ctx.blocs.shares(down))
+    else:
+        shares = ctx.blocs.shares(market)
+        leader = max(shares, key=lambda k: (shares[k], k), default="")
     members = ctx.blocs.members(leader)
-    hits = [d for d in ctx.book.binding() if d.investor in members or d.target in members]
+    hits = [d for d in book.binding() if d.investor in members or d.target in members]
     for deal in hits:
-        ctx.book.strip_clause(deal, regulator, "investigation_remedy")
-    if not hits:
-        ctx.events.add(ctx.world.tick, "investigation_closed", agent=regulator, cause=layer)
+        book.strip_clause(deal, regulator, "investigation_remedy")
+    opened = []
+    if "-" in market:
+        opened = [lab.name for lab in ctx.labs if lab.parent() in members]
+        opened = [name for name in opened if name not in book.access_labs]
+        for name in opened:
+            book.access_labs.add(name)
+            ctx.events.add(
+                tick,
+                "investigation_remedy",
+                agent=regulator,
+                counterparty=name,
+                cause=Cause.ACCESS_COMMITMENT,
+            )
+    if not hits and not opened:
+        ctx.events.add(tick, "investigation_closed", agent=regulator, cause=market)

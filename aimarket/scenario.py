@@ -247,6 +247,11 @@ class Regulator(Agent):
         2500.0, "[HHI points] bloc HHI that triggers a market investigation"
     )
     investigation_months: int = _f(18, "[months] length of a market investigation", ge=1)
+    investigation_vertical_share: Fraction = _f(
+        0.4,
+        "[fraction] share one bloc holds in both layers of an adjacent pair that counts toward a"
+        " vertical market investigation (ASSUMPTION; as monopoly.vertical_share_threshold)",
+    )
     gatekeepers: list[str] = _f([], "[-] firms designated as gatekeepers (ex-ante rules)")
     serial_window_months: int = _f(
         24,

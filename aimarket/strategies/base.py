@@ -271,7 +271,9 @@ class RegulatorObs:
     cases_due: tuple[CaseFacts, ...]
     bloc_hhi: dict[str, float]  # by layer, this month
     months_concentrated: dict[str, int]  # consecutive months above the investigation HHI
+    # (layers) or the investigation vertical share (pairs such as 'cloud-models')
     clauses: tuple[ClauseInForce, ...] = ()
+    vertical_share: dict[str, float] = field(default_factory=dict)  # by pair, this month
 
 
 @dataclass(slots=True)

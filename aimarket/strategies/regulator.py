@@ -137,7 +137,7 @@ class ThresholdBased(Strategy):
             if case.tie_by_control and self._capped_fine(case):
                 return Verdict.CAP  # a capped stake removes control and so the vertical ability
             return Verdict.BLOCK
-        if case.tie_by_clause and not case.tie_by_control and case.exclusivity.binds:
+        if not (case.tie_by_control and not case.control_before) and case.exclusivity.binds:
             return Verdict.REMEDY
         return Verdict.ACCESS
 
