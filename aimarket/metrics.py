@@ -9,6 +9,7 @@ Blocs and concentration by bloc are in ``aimarket.blocs``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -294,9 +295,16 @@ def outcome_record(
     return out
 
 
-def monopoly_definition(monopoly: Mapping) -> list[str]:
-    """The monopoly-like definitions and every threshold they use, as sentences for reports
-    (``monopoly``: the scenario's ``[monopoly]`` table as a mapping)."""
+def monopoly_definition(source: Mapping) -> list[str]:
+    """The monopoly-like definitions and every threshold they use, as sentences for reports.
+
+    ``source``: the scenario's ``[monopoly]`` table, or a run store's manifest (its scenario data
+    is read; the schema defaults if absent)."""
+    monopoly = source.get("scenario", {}).get("data", {}).get("monopoly") or source
+    if "share_threshold" not in monopoly:
+        from aimarket.scenario import Monopoly  # the defaults (scenario is a higher layer)
+
+        monopoly = Monopoly().model_dump()
     months = monopoly["sustain_months"]
     layers = ", ".join(monopoly["layers"])
     pairs = ", ".join(monopoly.get("vertical_pairs", [])) or "none"
@@ -313,3 +321,29 @@ def monopoly_definition(monopoly: Mapping) -> list[str]:
         "A run is in the monopoly-like regime if either test holds; max_top_bloc_share_<layer> "
         "and max_vertical_share (with its pair and bloc) show how close runs came.",
     ]
+
+
+def monopoly_closeness(outcomes: Any, settings: Any = None) -> Any:
+    """Per setting: share of runs monopoly-like (horizontal, vertical), the mean and max of the
+    largest top bloc share per layer and of the vertical share, and the pair and bloc that came
+    closest most often (a pandas DataFrame; empty without the fields)."""
+    import pandas as pd
+
+    fields = [f"max_top_bloc_share_{layer}" for layer in LAYERS] + ["max_vertical_share"]
+    if not set(fields) <= set(outcomes.columns):
+        return pd.DataFrame()
+    df = outcomes.assign(setting="all" if settings is None else settings)
+    rows = []
+    for setting, sub in df.groupby("setting", sort=False):
+        row: dict[str, Any] = {"setting": setting, "n": len(sub)}
+        for col in ("monopoly_like", "monopoly_like_vertical"):
+            if col in sub:
+                row[f"p_{col}"] = float(sub[col].astype(float).mean())
+        for f in fields:
+            row[f"mean_{f}"] = float(sub[f].mean())
+            row[f"top_{f}"] = float(sub[f].max())
+        for col in ("max_vertical_pair", "max_vertical_bloc"):
+            if col in sub and sub[col].notna().any():
+                row[f"most_often_{col}"] = str(sub[col].mode().iloc[0])
+        rows.append(row)
+    return pd.DataFrame(rows)
