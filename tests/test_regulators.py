@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from aimarket import regulation
 from aimarket.clauses import Exclusivity
 from aimarket.deals import Status
 from aimarket.markets import compute
@@ -373,3 +374,18 @@ def test_repeated_blocks_stop_in_a_full_run():
             and b["tick"] < p["tick"] < b["tick"] + cooling
         ]
         assert again == []
+
+
+def test_a_vertical_market_investigation_opens_access_to_the_leading_blocs_labs(symmetric):
+    model = _run(variant(symmetric, labs=_controlled_labs(symmetric)), 3)
+    regulator = model.ctx.regulators[0]
+    share = model.info.vertical_shares()["cloud-models"]
+    assert share[1] == "CloudA" and share[0] > 0.3  # CloudA's bloc: its cloud and LabA
+    for _ in range(2):
+        regulator.track_concentration({}, {"cloud-models": 0.9})
+    assert regulator.months_concentrated["cloud-models"] == 2
+    clouds = [h.name for h in model.ctx.hyperscalers]
+    assert compute.allowed(model.firms["LabA"], model.book, clouds) == ["CloudA"]
+    regulation.investigation_remedy("cloud-models", "Authority", model.ctx)
+    assert model.book.access_labs == {"LabA"}
+    assert compute.allowed(model.firms["LabA"], model.book, clouds) == clouds
