@@ -18,6 +18,7 @@ Steps that touch every agent of a type alike and whose order cannot matter run t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +201,8 @@ class AIMarket(mesa.Model):
         for regulator in ctx.regulators:
             regulator.track_concentration(concentration, vertical)
             regulation.apply(regulator, regulator.decide(self.info), ctx)
+        if ctx.regulators:  # this month's rulings are public before firms decide
+            self.info.public = replace(self.info.public, recent_rulings=self.info.recent_rulings())
         self._decide()
         for agent in [*ctx.regulators, *ctx.firms.values()]:
             for kind, cause, value in agent.strategy.announcements():

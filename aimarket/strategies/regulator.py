@@ -67,6 +67,12 @@ class ThresholdBased(Strategy):
             "foreclosure share above which a deal with ability is harmful if foreclosure pays"
             " (EU Non-Horizontal Merger Guidelines 2008 para. 25 safe harbour: 30 %)",
         ),
+        "serial_min_delta": Param(
+            20.0,
+            "HHI points",
+            "a deal's own MHHI increase below which the series it belongs to is not held"
+            " against it (de minimis; ASSUMPTION)",
+        ),
         "remedy_first": Param(
             True, "-", "remedy (drop clause, cap stake, access commitment) rather than block"
         ),
@@ -86,9 +92,15 @@ class ThresholdBased(Strategy):
         return self._presumed(case.pre_mhhi, case.post_mhhi, case.combined_share)
 
     def serial_harmful(self, case: CaseFacts) -> bool:
-        """The investor's deals in the look-back window, together, meet the presumption."""
-        return case.serial_deals > 1 and self._presumed(
-            case.serial_pre_mhhi, case.serial_post_mhhi, case.combined_share
+        """The investor's deals in the look-back window, together, meet the presumption, and
+        this deal adds more than ``serial_min_delta`` to some layer's MHHI."""
+        own = max(
+            (case.post_mhhi[k] - case.pre_mhhi.get(k, 0.0) for k in case.post_mhhi), default=0
+        )
+        return (
+            case.serial_deals > 1
+            and own > self.threshold("serial_min_delta")
+            and self._presumed(case.serial_pre_mhhi, case.serial_post_mhhi, case.combined_share)
         )
 
     def vertical_harmful(self, case: CaseFacts) -> bool:
