@@ -300,11 +300,15 @@ def monopoly_definition(source: Mapping) -> list[str]:
 
     ``source``: the scenario's ``[monopoly]`` table, or a run store's manifest (its scenario data
     is read; the schema defaults if absent)."""
-    monopoly = source.get("scenario", {}).get("data", {}).get("monopoly") or source
-    if "share_threshold" not in monopoly:
-        from aimarket.scenario import Monopoly  # the defaults (scenario is a higher layer)
+    data = source.get("scenario", {}).get("data", {})
+    monopoly = data.get("monopoly") or source
+    regime = data.get("regime") or {}
+    if "share_threshold" not in monopoly or not regime:
+        from aimarket.scenario import Monopoly, Regime  # defaults (scenario is a higher layer)
 
-        monopoly = Monopoly().model_dump()
+        if "share_threshold" not in monopoly:
+            monopoly = Monopoly().model_dump()
+        regime = regime or Regime().model_dump()
     months = monopoly["sustain_months"]
     layers = ", ".join(monopoly["layers"])
     pairs = ", ".join(monopoly.get("vertical_pairs", [])) or "none"
@@ -320,6 +324,10 @@ def monopoly_definition(source: Mapping) -> list[str]:
         "minority stakes do not make blocs.",
         "A run is in the monopoly-like regime if either test holds; max_top_bloc_share_<layer> "
         "and max_vertical_share (with its pair and bloc) show how close runs came.",
+        f"Other regimes, in order: open-dominant if the open-weight share of model usage in the "
+        f"last month is at least {regime['open_dominant_share']:.0%}; exclusive-blocs if labs "
+        f"under an exclusive clause or a cloud parent hold at least "
+        f"{regime['exclusive_bloc_share']:.0%} of usage; else competitive.",
     ]
 
 
