@@ -1,8 +1,11 @@
 """Blocs: firms tied by controlling stakes or binding clauses, and concentration by bloc.
 
-A *bloc* is a connected group of firms tied by controlling stakes (at least
-``market.control_stake``) or by clauses named in ``market.bloc_ties``; bloc shares are the sums of
-their members' shares. A supplier agent standing for an atomistic fringe (``firms`` > 1) counts
+A *bloc* is a connected group of firms tied by control or binding clauses; bloc shares are the
+sums of their members' shares. Each lab is tied to at most one firm (``ties``): its controller
+(largest holder, at least ``market.control_stake``), else the holder of its strictest binding
+clause named in ``market.bloc_ties``. So a minority stake in another firm's lab never chains
+two investors into one bloc; minority stakes enter concentration as financial interests
+(``aimarket.concentration.mhhi``). A supplier agent standing for an atomistic fringe (``firms`` > 1) counts
 as that many equal firms while it is in no bloc. Blocs are found by union-find over the ties, in
 time linear in the number of ties.
 """
@@ -14,13 +17,42 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from aimarket.concentration import controller
+
 LAYERS = ("cloud", "models", "chips")
+#: Adjacent layer pairs (upstream-downstream) of the vertical monopoly-like test.
+PAIRS = ("cloud-models", "chips-cloud")
+
+
+def vertical_share(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[float, str]:
+    """The largest share a bloc holds in *both* of two layers (the smaller of its two shares),
+    and that bloc's label ('' if none), from bloc shares ``a`` and ``b`` (fractions)."""
+    best = max(((min(s, b.get(k, 0.0)), k) for k, s in a.items()), default=(0.0, ""))
+    return (best[0], best[1]) if best[0] > 0 else (0.0, "")
 
 
 def hhi(shares: Iterable[float]) -> float:
     """Herfindahl–Hirschman index in points (0–10,000) of shares given as fractions."""
     s = np.fromiter(shares, float)
     return float(10_000.0 * np.sum(s * s))
+
+
+def ties(
+    cap_tables: Mapping[str, Mapping[str, float]],
+    control_stake: float,
+    clause_holder: Mapping[str, str],
+    firms: Iterable[str],
+) -> list[tuple[str, str]]:
+    """Tie edges ``(owner, lab)``: each lab to its controller, else to the firm whose binding
+    clause (in ``market.bloc_ties``) holds it (``clause_holder``: lab -> firm, '' if none)."""
+    known = set(firms)
+    out = []
+    for lab, stakes in cap_tables.items():
+        owner = controller({o: s for o, s in stakes.items() if o in known}, control_stake)
+        owner = owner or clause_holder.get(lab, "")
+        if owner:
+            out.append((owner, lab))
+    return out
 
 
 def bloc_map(firms: Iterable[str], ties: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -18,6 +18,15 @@ from typing import Any
 from aimarket.clauses import Exclusivity
 from aimarket.deals import Cause, Deal, EventLog, Kind, Status, Terms
 from aimarket.ledger import Ledger, credit_account
+from aimarket.strategies.base import RulingView
+
+#: (investor, target, kind, clause): the identity of a deal for the cooling period after a block.
+DealKey = tuple[str, str, str, str]
+
+
+def deal_key(deal: Deal) -> DealKey:
+    """The identity of a deal for the cooling period (investor, target, kind, clause)."""
+    return (deal.investor, deal.target, deal.kind.value, deal.terms.exclusivity.value)
 
 
 class DealBook:
@@ -46,6 +55,9 @@ class DealBook:
         self.conditional_breaks: dict[str, list[str]] = defaultdict(list)  # new -> old deal ids
         self.loosen_refused: dict[str, bool] = {}
         self.ever_restricted: set[str] = set()
+        self.rulings: list[RulingView] = []  # every merger-review ruling, public record
+        self.cooling: dict[DealKey, int] = {}  # blocked deal -> month it may be proposed again
+        self.access_labs: set[str] = set()  # labs under an investigation's access commitment
         self._seq = 0
 
     # ------------------------------------------------------------------ look-ups
@@ -116,8 +128,26 @@ class DealBook:
         del self._live_by_party[deal.investor][deal.id]
         del self._live_by_party[deal.target][deal.id]
 
-    def propose(self, investor: str, offer: Any) -> Deal:
-        """An offer (``OfferTerms``) from ``investor`` to a lab, answered by the lab this month."""
+    def open_access(self, name: str) -> bool:
+        """``name`` is under an access commitment: an investigation's, or a live deal's."""
+        return name in self.access_labs or any(
+            d.open_access and d.target == name for d in self._live_by_party[name].values()
+        )
+
+    def propose(self, investor: str, offer: Any) -> Deal | None:
+        """An offer (``OfferTerms``) from ``investor`` to a lab, answered by the lab this month;
+        refused (event ``refused``, None) while an identical deal's cooling period runs."""
+        key = (investor, offer.target, Kind.INVESTMENT.value, Exclusivity(offer.exclusivity).value)
+        if self.cooling.get(key, -1) > self.clock():
+            self.events.add(
+                self.clock(),
+                "refused",
+                agent=investor,
+                counterparty=offer.target,
+                cause=Cause.COOLING_PERIOD,
+                value=offer.amount_bn,
+            )
+            return None
         spec = SimpleNamespace(
             kind="investment", investor=investor, commit_price=None, stake=None, **asdict(offer)
         )
@@ -229,19 +259,69 @@ class DealBook:
         )
         self._target_event("breakdown", deal, Cause.REGULATOR_REMEDY)
 
-    def rule(self, deal: Deal, regulator: str, verdict: str) -> None:
-        """Apply one regulator's verdict (``clear``, ``remedy``, ``block``); the deal becomes
-        active when every reviewer has cleared it."""
+    def cap_stake(self, deal: Deal, cap: float) -> bool:
+        """Cut the stake the deal buys so the investor ends with ``cap`` (fraction), the amount
+        scaled alike; False (nothing changed) if the investor already holds ``cap`` or more."""
+        lab = self.firms[deal.target]
+        old = lab.cap_table.get(deal.investor, 0.0)
+        new = self.stake_of(deal)
+        capped = (cap - old) / max(1 - old, 1e-9)
+        if capped <= 0 or new <= 0:
+            return False
+        if capped < new:
+            deal.terms.amount_bn *= capped / new
+            deal.terms.stake = capped
+        return True
+
+    def rule(
+        self,
+        deal: Deal,
+        regulator: str,
+        verdict: str,
+        *,
+        grounds: str = "",
+        cooling_months: int = 0,
+        cap: float = 0.0,
+    ) -> None:
+        """Apply one regulator's verdict (``clear``, ``remedy``, ``cap_stake``, ``access``,
+        ``block``); the deal becomes active when every reviewer has cleared it.
+
+        ``remedy`` drops the clause; ``cap_stake`` caps the stake at ``cap`` (a block if it
+        cannot); ``access`` drops the clause and commits the parties to open access (the target
+        buys compute from any cloud). A block starts a cooling period of ``cooling_months`` for
+        the identical deal (``deal_key``)."""
         if deal.status is not Status.UNDER_REVIEW:
             return
+        tick = self.clock()
+        if verdict == "cap_stake" and not self.cap_stake(deal, cap):
+            verdict = "block"
         kind, cause = _VERDICT_EVENTS.get(verdict, _VERDICT_EVENTS["clear"])
+        until = tick
         if verdict == "block":
             self.close(deal, Status.BLOCKED)
             self.conditional_breaks.pop(deal.id, None)
-        elif verdict == "remedy":
+            until = tick + cooling_months
+            key = deal_key(deal)
+            self.cooling[key] = max(self.cooling.get(key, 0), until)
+        elif verdict in ("remedy", "access"):
             deal.terms.exclusivity = Exclusivity.NONE
+            deal.open_access = deal.open_access or verdict == "access"
+        self.rulings.append(
+            RulingView(
+                tick,
+                regulator,
+                deal.id,
+                deal.investor,
+                deal.target,
+                deal.kind.value,
+                deal.terms.exclusivity,
+                verdict,
+                grounds,
+                until,
+            )
+        )
         self.events.add(
-            self.clock(),
+            tick,
             kind,
             deal_id=deal.id,
             agent=regulator,
@@ -249,6 +329,16 @@ class DealBook:
             cause=cause,
             value=deal.terms.amount_bn if verdict == "block" else 0.0,
         )
+        if verdict != "clear":
+            for ground in filter(None, grounds.split("+")):
+                self.events.add(
+                    tick,
+                    "harm",
+                    deal_id=deal.id,
+                    agent=regulator,
+                    counterparty=deal.investor,
+                    cause=ground,
+                )
         if verdict == "block":
             return
         pending = self.pending_reviews[deal.id]
@@ -271,5 +361,7 @@ class DealBook:
 _VERDICT_EVENTS = {  # verdict -> (event kind, cause)
     "clear": ("cleared", Cause.CLEARED),
     "remedy": ("remedied", Cause.REGULATOR_REMEDY),
+    "cap_stake": ("remedied", Cause.STAKE_CAP),
+    "access": ("remedied", Cause.ACCESS_COMMITMENT),
     "block": ("blocked", Cause.REGULATOR_BLOCK),
 }

@@ -31,6 +31,9 @@ class Cause(StrEnum):
     BETTER_OUTSIDE_OFFER = "better_outside_offer"
     REGULATOR_REMEDY = "regulator_remedy"
     REGULATOR_BLOCK = "regulator_block"
+    STAKE_CAP = "stake_cap"  # remedy: the stake is capped just below control
+    ACCESS_COMMITMENT = "access_commitment"  # remedy: the target stays free to buy from any cloud
+    COOLING_PERIOD = "cooling_period"  # an identical deal was blocked within the cooling period
     STRATEGY_CHOICE = "strategy_choice"
     LAB_DISTRESS = "lab_distress"
     EXPIRY = "expiry"
@@ -74,6 +77,7 @@ class Deal:
     end_tick: int | None = None
     stake_acquired: float = 0.0
     loosen_requested: bool = False
+    open_access: bool = False  # access commitment: the target may buy from every cloud
 
     @property
     def active(self) -> bool:
@@ -90,7 +94,9 @@ EVENT_FIELDS: dict[str, str] = {
     "date": "calendar month YYYY-MM",
     "kind": "event type (proposed, rejected, signed, under_review, cleared, remedied, blocked, "
     "active, clause_in_force, renegotiated, broken, expired, breakdown, investigation_opened, "
-    "investigation_remedy, investigation_closed, ex_ante_remedy; learner_choice and "
+    "investigation_remedy, investigation_closed, ex_ante_remedy; harm: a ground of a verdict "
+    "other than clear (cause horizontal, serial or vertical); refused: a proposal not made in "
+    "the cooling period after a block; learner_choice and "
     "learner_probability: a roth-erev learner's arm drawn and each arm's choice probability)",
     "deal_id": "deal concerned, '' for market-level events",
     "agent": "agent that acted or the deal's investor",

@@ -8,13 +8,14 @@ strategy never sees the model or another agent.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from types import MappingProxyType
 from typing import Any
 
-from aimarket.blocs import LAYERS, join_blocs
+from aimarket import concentration
+from aimarket.blocs import LAYERS, PAIRS, vertical_share
 from aimarket.context import Context
-from aimarket.deals import Deal
+from aimarket.deals import Deal, Kind, Status
 from aimarket.markets import chips, compute
 from aimarket.strategies.base import (
     CaseFacts,
@@ -23,7 +24,16 @@ from aimarket.strategies.base import (
     OfferView,
     PublicInfo,
     RaiseInfo,
+    RulingView,
 )
+
+CapTables = dict[str, dict[str, float]]
+
+#: Layer an investor of each type sells in, upstream of the models its target lab sells.
+UPSTREAM = {"hyperscaler": "cloud", "chipmaker": "chips"}
+
+#: A stake-cap remedy leaves the investor this far (fraction) below ``market.control_stake``.
+CAP_MARGIN = 0.01  # ASSUMPTION: "just below control"
 
 
 class Information:
@@ -31,12 +41,16 @@ class Information:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        window = max((r.spec.serial_window_months for r in ctx.regulators), default=0)
+        self.ownership_history: deque[CapTables] = deque(maxlen=window + 1)  # oldest first
         self.public: PublicInfo = self._public()
         self.holdings, self.backed = self.stakes()
 
     # ------------------------------------------------------------------ month-level
     def refresh(self) -> None:
-        """Public information at the start of the month."""
+        """Public information at the start of the month; this month's cap tables kept for the
+        serial-acquisition look-back."""
+        self.ownership_history.append(self.cap_tables())
         self.public = self._public()
 
     def refresh_stakes(self) -> None:
@@ -71,7 +85,14 @@ class Information:
             raising=raising,
             usage_growth_per_month=c.world.usage_growth_per_month(),
             open_projects=tuple(p.name for p in c.projects),
+            recent_rulings=self.recent_rulings(),
         )
+
+    def recent_rulings(self) -> tuple[RulingView, ...]:
+        """Merger-review rulings of the last 24 months and blocks still in their cooling
+        period, public record."""
+        tick = self.ctx.world.tick
+        return tuple(r for r in self.ctx.book.rulings if r.tick > tick - 24 or r.until > tick)
 
     def stakes(self) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
         """One pass over the cap tables, by holder: USD bn of stakes in labs at the labs' current
@@ -147,38 +168,155 @@ class Information:
         )
 
     # ------------------------------------------------------------------ regulators
+    def vertical_shares(self) -> dict[str, tuple[float, str]]:
+        """Per adjacent pair the monopoly test watches (``monopoly.vertical_pairs``): the largest
+        share one bloc holds in both layers (fraction) and that bloc's label."""
+        b = self.ctx.blocs
+        watched = self.ctx.world.spec.monopoly.vertical_pairs
+        return {
+            pair: vertical_share(b.shares(pair.split("-")[0]), b.shares(pair.split("-")[1]))
+            for pair in PAIRS
+            if pair in watched
+        }
+
     def bloc_hhi(self) -> dict[str, float]:
         """This month's bloc HHI of the layers the monopoly test watches."""
         watched = self.ctx.world.spec.monopoly.layers
         return {k: v for k, v in self.ctx.blocs.bloc_hhi.items() if k in watched}
 
-    def case_facts(self, deal: Deal, gatekeepers: list[str]) -> CaseFacts:
-        """A notified deal's facts: the bloc structure with and without it."""
+    def cap_tables(self) -> CapTables:
+        """Entered labs' cap tables (lab -> holder -> stake), agent holders only."""
+        firms = self.ctx.firms
+        return {
+            lab.name: {o: s for o, s in lab.cap_table.items() if o in firms and s > 0}
+            for lab in self.ctx.labs
+        }
+
+    def mhhi(self, tables: CapTables) -> dict[str, float]:
+        """Modified HHI (points) of every layer under the ownership ``tables`` (last month's
+        firm shares, an atomistic fringe split into its firms)."""
+        gamma, beta = concentration.ownership(tables, self.ctx.world.spec.market.control_stake)
+        return {
+            layer: concentration.mhhi(self.ctx.blocs.shares(layer, {}), gamma, beta)
+            for layer in LAYERS
+        }
+
+    def _firm_share(self, layer: str, firm: str) -> float:
+        shares = self.ctx.blocs.shares(layer, {})
+        return shares.get(firm, shares.get(f"{firm}/1", 0.0))
+
+    def _group_share(self, layer: str, tables: CapTables, *firms: str) -> float:
+        """Share of ``layer`` of the firms and the labs they control under ``tables``."""
+        cs = self.ctx.world.spec.market.control_stake
+        group = set(firms)
+        group |= {lab for lab, t in tables.items() if concentration.controller(t, cs) in group}
+        return sum(self._firm_share(layer, f) for f in group)
+
+    def case_facts(self, deal: Deal, spec: Any) -> CaseFacts:
+        """A notified deal's facts (``CaseFacts``) for a regulator with scenario spec ``spec``."""
         c = self.ctx
         market = c.world.spec.market
-        blocs = c.blocs
-        stake = c.book.stake_after(deal)
-        by_control = stake >= market.control_stake
-        by_clause = deal.terms.exclusivity.value in market.bloc_ties
-        pre = dict(blocs.bloc_hhi)
-        tie = by_control or by_clause
-        post_map = join_blocs(blocs.bloc_of, deal.investor, deal.target) if tie else blocs.bloc_of
-        post = blocs.hhi_by_layer(post_map)
-        label = post_map[deal.investor]
-        combined = {layer: blocs.shares(layer, post_map).get(label, 0.0) for layer in LAYERS}
+        cs = market.control_stake
+        investor, target = deal.investor, deal.target
+        invests = deal.kind is Kind.INVESTMENT and c.firms[target].agent_type == "lab"
+        now = self.cap_tables()
+        new = c.book.stake_of(deal) if invests else 0.0
+        post = concentration.with_stake(now, investor, target, new) if invests else now
+        before = now.get(target, {}).get(investor, 0.0)
+        after = post.get(target, {}).get(investor, 0.0)
+        control_before = concentration.controller(now.get(target, {}), cs) == investor
+        control_after = concentration.controller(post.get(target, {}), cs) == investor
+        cap = max(cs - CAP_MARGIN, 0.0)
+        capped_new = max((cap - before) / max(1 - before, 1e-9), 0.0)
+        capped = concentration.with_stake(now, investor, target, capped_new) if invests else now
+        # serial acquisitions: the investor's stakes as at the window start, and all its deals
+        # under review (this one included) applied
+        start = self.ownership_history[0] if self.ownership_history else now
+        serial_pre = {
+            lab: {o: s for o, s in t.items() if o != investor}
+            | ({investor: start[lab][investor]} if investor in start.get(lab, {}) else {})
+            for lab, t in now.items()
+        }
+        serial_post, serial_capped = post, capped
+        pending = [
+            d
+            for d in c.book.deals_of(investor)
+            if d.investor == investor
+            and d.id != deal.id
+            and d.status is Status.UNDER_REVIEW
+            and d.kind is Kind.INVESTMENT
+            and c.firms[d.target].agent_type == "lab"
+        ]
+        for d in pending:
+            serial_post = concentration.with_stake(
+                serial_post, investor, d.target, c.book.stake_of(d)
+            )
+            serial_capped = concentration.with_stake(
+                serial_capped, investor, d.target, c.book.stake_of(d)
+            )
+        rises = sum(
+            t.get(investor, 0.0) > start.get(lab, {}).get(investor, 0.0) + 1e-9
+            for lab, t in now.items()
+        )
+        # vertical facts
+        by_clause = deal.terms.exclusivity.binds
+        partner, clause = c.book.restriction(target)
+        clause_after = by_clause or (partner == investor and clause.binds)
+        upstream = UPSTREAM.get(c.firms[investor].agent_type, "") if invests or by_clause else ""
+        u = self._firm_share(upstream, investor) if upstream else 0.0
+        down = self._group_share("models", post, investor, target) if upstream else 0.0
+        gain = cost = 0.0
+        if upstream:
+            models_revenue = sum(lab.revenue for lab in c.labs)
+            if upstream == "cloud":
+                upstream_revenue = sum(h.revenue for h in c.hyperscalers)
+            else:
+                upstream_revenue = sum(x.price * x.delivered[-1] for x in c.chipmakers)
+            f = concentration.foreclosure(
+                u,
+                down,
+                after,
+                models_revenue,
+                upstream_revenue,
+                spec.foreclosure_margin_up,
+                spec.foreclosure_margin_down,
+                spec.foreclosure_unreplaced,
+            )
+            gain, cost = f.gain_bn, f.cost_bn
+        tick = c.world.tick
+        prior = sum(
+            r.verdict == "block" and r.investor == investor and r.target == target
+            for r in c.book.rulings
+            if r.until > tick
+        )
         return CaseFacts(
             deal_id=deal.id,
-            investor=deal.investor,
-            target=deal.target,
+            investor=investor,
+            target=target,
             amount_bn=deal.terms.amount_bn,
-            stake_after=stake,
+            stake_after=after,
             exclusivity=deal.terms.exclusivity,
-            tie_by_control=by_control,
-            tie_by_clause=by_clause,
-            pre_hhi=pre,
-            post_hhi=post,
-            combined_share=combined,
-            gatekeeper_involved=bool({deal.investor, deal.target} & set(gatekeepers)),
+            tie_by_control=control_after,
+            tie_by_clause=clause_after,
+            pre_mhhi=self.mhhi(now),
+            post_mhhi=self.mhhi(post),
+            combined_share={
+                layer: self._group_share(layer, post, investor, target) for layer in LAYERS
+            },
+            gatekeeper_involved=bool({investor, target} & set(spec.gatekeepers)),
+            stake_before=before,
+            control_before=control_before,
+            capped_post_mhhi=self.mhhi(capped),
+            serial_pre_mhhi=self.mhhi(serial_pre),
+            serial_post_mhhi=self.mhhi(serial_post),
+            capped_serial_post_mhhi=self.mhhi(serial_capped),
+            serial_deals=rises + len(pending) + 1,
+            upstream_layer=upstream,
+            upstream_share=u,
+            downstream_share=down,
+            foreclosure_gain_bn=gain,
+            foreclosure_cost_bn=cost,
+            prior_blocks=prior,
         )
 
     def clauses(self, gatekeepers: list[str]) -> tuple[ClauseInForce, ...]:

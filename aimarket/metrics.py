@@ -9,10 +9,11 @@ Blocs and concentration by bloc are in ``aimarket.blocs``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from aimarket.blocs import LAYERS
+from aimarket.blocs import LAYERS, PAIRS
 
 REGIMES = ("competitive", "exclusive-blocs", "monopoly-like", "open-dominant")
 
@@ -36,6 +37,20 @@ TIMESERIES_FIELDS: dict[str, tuple[str, str]] = {
         f"{measure}_{layer}": ("float64", text.format(layer))
         for layer in LAYERS
         for measure, text in _LAYER_FIELDS.items()
+    },
+    **{
+        f"vertical_share_{pair.replace('-', '_')}": (
+            "float64",
+            f"[fraction] largest share one bloc holds in both layers {pair} (smaller of the two)",
+        )
+        for pair in PAIRS
+    },
+    **{
+        f"vertical_bloc_{pair.replace('-', '_')}": (
+            "string",
+            f"[-] that bloc ({pair}); '' if none",
+        )
+        for pair in PAIRS
     },
     "circular_revenue_share": (
         "float64",
@@ -87,20 +102,52 @@ OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
     "monopoly_like": ("bool", "[-] a watched layer had a dominant bloc for the sustain window"),
     "monopoly_layer": ("string", "[-] the layer where it happened first; null = none"),
     "monopoly_onset_tick": ("Int64", "[month] start of the first sustained dominance; null = none"),
+    "monopoly_like_vertical": (
+        "bool",
+        "[-] one bloc held at least monopoly.vertical_share_threshold of both layers of a watched"
+        " adjacent pair for the sustain window",
+    ),
+    "monopoly_vertical_pair": ("string", "[-] the pair where it happened first; null = none"),
+    **{
+        f"max_top_bloc_share_{layer}": (
+            "float64",
+            f"[fraction] largest top bloc share of {layer} in any month",
+        )
+        for layer in LAYERS
+    },
+    "max_vertical_share": (
+        "float64",
+        "[fraction] largest share one bloc held in both layers of a watched pair in any month",
+    ),
+    "max_vertical_pair": ("string", "[-] the pair of max_vertical_share; null = none"),
+    "max_vertical_bloc": ("string", "[-] the bloc (its label) of max_vertical_share"),
     "circular_revenue_share": (
         "float64",
         "[fraction] cloud revenue over the run paid with own credits",
     ),
     "regulator_reviews": ("int64", "[count] deal reviews completed"),
     "regulator_blocks": ("int64", "[count] deals blocked"),
-    "regulator_remedies": ("int64", "[count] exclusivity clauses removed by regulators"),
+    "regulator_remedies": (
+        "int64",
+        "[count] regulator remedies: clauses removed (review, investigation, ex ante), stakes"
+        " capped, access commitments",
+    ),
+    "regulator_blocks_vertical": ("int64", "[count] blocks with a vertical ground"),
+    "regulator_blocks_serial": ("int64", "[count] blocks with a serial-acquisition ground"),
+    "proposals_refused_cooling": (
+        "int64",
+        "[count] proposals not made in the cooling period after a block (DealBook guard)",
+    ),
     "consumer_surplus": ("float64", "[USD bn] end users' surplus summed over the run"),
     "open_share_final": ("float64", "[fraction] open-weight usage share, last month"),
     "open_gap_months_final": ("float64", "[months] open-weight lag, last month"),
     "frontier_capability_final": ("float64", "[OOM] frontier capability, last month"),
     "mean_providers_final": ("float64", "[count] labs' mean number of clouds, last month"),
     "compute_price_final": ("float64", "[USD bn/eff-GW-month] mean compute price, last month"),
-    "regime": ("string", "[-] competitive, exclusive-blocs, monopoly-like or open-dominant"),
+    "regime": (
+        "string",
+        "[-] competitive, exclusive-blocs, monopoly-like (horizontal or vertical) or open-dominant",
+    ),
     "ticks": ("int64", "[months] horizon of the run"),
 }
 
@@ -194,19 +241,48 @@ def outcome_record(
     out["monopoly_like"] = first is not None
     out["monopoly_layer"] = first
     out["monopoly_onset_tick"] = onsets.get(first) if first else None
+    vertical_onsets = {}
+    for pair in monopoly.get("vertical_pairs", []):
+        key = f"vertical_share_{pair.replace('-', '_')}"
+        flags = np.array([r[key] >= monopoly["vertical_share_threshold"] for r in rows])
+        onset = sustained_onset(flags, monopoly["sustain_months"])
+        if onset is not None:
+            vertical_onsets[pair] = onset
+    vfirst = (
+        min(vertical_onsets, key=lambda k: (vertical_onsets[k], k)) if vertical_onsets else None
+    )
+    out["monopoly_like_vertical"] = vfirst is not None
+    out["monopoly_vertical_pair"] = vfirst
+    for layer in LAYERS:
+        out[f"max_top_bloc_share_{layer}"] = float(max(r[f"top_bloc_share_{layer}"] for r in rows))
+    best = (0.0, None, None)
+    for r in rows:
+        for pair in monopoly.get("vertical_pairs", []):
+            key = pair.replace("-", "_")
+            if r[f"vertical_share_{key}"] > best[0]:
+                best = (r[f"vertical_share_{key}"], pair, r[f"vertical_bloc_{key}"])
+    out["max_vertical_share"] = float(best[0])
+    out["max_vertical_pair"] = best[1]
+    out["max_vertical_bloc"] = best[2]
     out["circular_revenue_share"] = circular_share
     out["regulator_reviews"] = sum(e["kind"] in ("cleared", "blocked", "remedied") for e in events)
     out["regulator_blocks"] = sum(e["kind"] == "blocked" for e in events)
     out["regulator_remedies"] = sum(
-        e["cause"] == "regulator_remedy" for e in events if e["kind"] in ("remedied", "breakdown")
+        e["kind"] == "remedied" or (e["kind"] == "breakdown" and e["cause"] == "regulator_remedy")
+        for e in events
     )
+    blocked = {e["deal_id"] for e in events if e["kind"] == "blocked"}
+    harm = [e for e in events if e["kind"] == "harm" and e["deal_id"] in blocked]
+    out["regulator_blocks_vertical"] = len({e["deal_id"] for e in harm if e["cause"] == "vertical"})
+    out["regulator_blocks_serial"] = len({e["deal_id"] for e in harm if e["cause"] == "serial"})
+    out["proposals_refused_cooling"] = sum(e["kind"] == "refused" for e in events)
     out["consumer_surplus"] = float(sum(r["consumer_surplus"] for r in rows))
     out["open_share_final"] = last["open_share"]
     out["open_gap_months_final"] = last["open_gap_months"]
     out["frontier_capability_final"] = last["frontier_capability"]
     out["mean_providers_final"] = last["mean_providers"]
     out["compute_price_final"] = last["compute_price"]
-    if first is not None:
+    if first is not None or vfirst is not None:
         regime = "monopoly-like"
     elif last["open_share"] >= regime_spec["open_dominant_share"]:
         regime = "open-dominant"
@@ -217,3 +293,65 @@ def outcome_record(
     out["regime"] = regime
     out["ticks"] = len(rows)
     return out
+
+
+def monopoly_definition(source: Mapping) -> list[str]:
+    """The monopoly-like definitions and every threshold they use, as sentences for reports.
+
+    ``source``: the scenario's ``[monopoly]`` table, or a run store's manifest (its scenario data
+    is read; the schema defaults if absent)."""
+    data = source.get("scenario", {}).get("data", {})
+    monopoly = data.get("monopoly") or source
+    regime = data.get("regime") or {}
+    if "share_threshold" not in monopoly or not regime:
+        from aimarket.scenario import Monopoly, Regime  # defaults (scenario is a higher layer)
+
+        if "share_threshold" not in monopoly:
+            monopoly = Monopoly().model_dump()
+        regime = regime or Regime().model_dump()
+    months = monopoly["sustain_months"]
+    layers = ", ".join(monopoly["layers"])
+    pairs = ", ".join(monopoly.get("vertical_pairs", [])) or "none"
+    return [
+        f"Monopoly-like (horizontal): in a watched layer ({layers}) the largest bloc holds at "
+        f"least {monopoly['share_threshold']:.0%} of the layer or the bloc HHI is at least "
+        f"{monopoly['hhi_threshold']:,.0f} points, for {months} consecutive months.",
+        f"Monopoly-like (vertical): one bloc holds at least "
+        f"{monopoly.get('vertical_share_threshold', 0.0):.0%} of both layers of an adjacent pair "
+        f"({pairs}) for {months} consecutive months.",
+        "Blocs: a lab belongs to its controller (largest holder with at least "
+        "market.control_stake), else to the holder of its binding clause (market.bloc_ties); "
+        "minority stakes do not make blocs.",
+        "A run is in the monopoly-like regime if either test holds; max_top_bloc_share_<layer> "
+        "and max_vertical_share (with its pair and bloc) show how close runs came.",
+        f"Other regimes, in order: open-dominant if the open-weight share of model usage in the "
+        f"last month is at least {regime['open_dominant_share']:.0%}; exclusive-blocs if labs "
+        f"under an exclusive clause or a cloud parent hold at least "
+        f"{regime['exclusive_bloc_share']:.0%} of usage; else competitive.",
+    ]
+
+
+def monopoly_closeness(outcomes: Any, settings: Any = None) -> Any:
+    """Per setting: share of runs monopoly-like (horizontal, vertical), the mean and max of the
+    largest top bloc share per layer and of the vertical share, and the pair and bloc that came
+    closest most often (a pandas DataFrame; empty without the fields)."""
+    import pandas as pd
+
+    fields = [f"max_top_bloc_share_{layer}" for layer in LAYERS] + ["max_vertical_share"]
+    if not set(fields) <= set(outcomes.columns):
+        return pd.DataFrame()
+    df = outcomes.assign(setting="all" if settings is None else settings)
+    rows = []
+    for setting, sub in df.groupby("setting", sort=False):
+        row: dict[str, Any] = {"setting": setting, "n": len(sub)}
+        for col in ("monopoly_like", "monopoly_like_vertical"):
+            if col in sub:
+                row[f"p_{col}"] = float(sub[col].astype(float).mean())
+        for f in fields:
+            row[f"mean_{f}"] = float(sub[f].mean())
+            row[f"top_{f}"] = float(sub[f].max())
+        for col in ("max_vertical_pair", "max_vertical_bloc"):
+            if col in sub and sub[col].notna().any():
+                row[f"most_often_{col}"] = str(sub[col].mode().iloc[0])
+        rows.append(row)
+    return pd.DataFrame(rows)

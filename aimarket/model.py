@@ -18,12 +18,13 @@ Steps that touch every agent of a type alike and whose order cannot matter run t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import mesa
 
-from aimarket import records, regulation
+from aimarket import blocs, records, regulation
 from aimarket.agents import AGENT_TYPES, Chipmaker, Hyperscaler, Lab, OpenSourceProject
 from aimarket.blocs import Blocs
 from aimarket.context import Context
@@ -165,21 +166,17 @@ class AIMarket(mesa.Model):
             self.agents_by_type[cls].do(method)
 
     def _ties(self) -> list[tuple[str, str]]:
-        """Bloc ties in force: controlling stakes in entered labs, then binding clauses."""
+        """Bloc ties in force (``blocs.ties``): each entered lab to its controller, else to the
+        holder of its binding clause."""
         ctx, market = self.ctx, self.spec.market
-        ties = [
-            (owner, lab.name)
-            for lab in ctx.labs
-            for owner, s in lab.cap_table.items()
-            if s >= market.control_stake and owner in ctx.firms
-        ]
         clauses = set(market.bloc_ties)
-        ties += [
-            (d.investor, d.target)
-            for d in ctx.book.binding()
-            if d.terms.exclusivity.value in clauses
-        ]
-        return ties
+        holder = {}
+        for lab in ctx.labs:
+            partner, clause = ctx.book.restriction(lab.name)
+            if partner and clause.value in clauses:
+                holder[lab.name] = partner
+        tables = {lab.name: lab.cap_table for lab in ctx.labs}
+        return blocs.ties(tables, market.control_stake, holder, ctx.firms)
 
     # ----------------------------------------------------------------- the month
     def step(self) -> None:
@@ -196,9 +193,16 @@ class AIMarket(mesa.Model):
         ctx.blocs.update(self._ties())
         self.info.refresh()
         concentration = self.info.bloc_hhi() if t > 0 else {}
+        vertical = (
+            {k: v for k, (v, _) in self.info.vertical_shares().items()}
+            if t > 0 and ctx.regulators
+            else {}
+        )
         for regulator in ctx.regulators:
-            regulator.track_concentration(concentration)
+            regulator.track_concentration(concentration, vertical)
             regulation.apply(regulator, regulator.decide(self.info), ctx)
+        if ctx.regulators:  # this month's rulings are public before firms decide
+            self.info.public = replace(self.info.public, recent_rulings=self.info.recent_rulings())
         self._decide()
         for agent in [*ctx.regulators, *ctx.firms.values()]:
             for kind, cause, value in agent.strategy.announcements():

@@ -147,6 +147,17 @@ class Monopoly(Spec):
     sustain_months: int = _f(
         12, "[months] consecutive months of dominance to be monopoly-like", ge=1
     )
+    vertical_pairs: list[Literal["cloud-models", "chips-cloud"]] = _f(
+        ["cloud-models", "chips-cloud"],
+        "[-] adjacent layer pairs watched by the vertical monopoly-like test",
+    )
+    vertical_share_threshold: Fraction = _f(
+        0.4,
+        "[fraction] share a bloc must hold in both layers of a pair to count as vertically"
+        " dominant (ASSUMPTION; 2023 US Merger Guidelines, Guideline 5, reads a foreclosure"
+        " share above 50 % alone as sufficient, the EU Non-Horizontal Guidelines' safe harbour"
+        " is 30 %)",
+    )
 
 
 class Regime(Spec):
@@ -255,7 +266,34 @@ class Regulator(Agent):
         2500.0, "[HHI points] bloc HHI that triggers a market investigation"
     )
     investigation_months: int = _f(18, "[months] length of a market investigation", ge=1)
+    investigation_vertical_share: Fraction = _f(
+        0.4,
+        "[fraction] share one bloc holds in both layers of an adjacent pair that counts toward a"
+        " vertical market investigation (ASSUMPTION; as monopoly.vertical_share_threshold)",
+    )
     gatekeepers: list[str] = _f([], "[-] firms designated as gatekeepers (ex-ante rules)")
+    serial_window_months: int = _f(
+        24,
+        "[months] look-back over which one investor's acquisitions are judged together (2023 US"
+        " Merger Guidelines, Guideline 8; EU Merger Regulation Art. 5(2): two years)",
+        ge=0,
+    )
+    cooling_months: int = _f(
+        24,
+        "[months] after a block, an identical deal (investor, target, kind, clause) is not"
+        " proposed again (ASSUMPTION)",
+        ge=0,
+    )
+    foreclosure_margin_up: Fraction = _f(
+        0.5, "[fraction] upstream (compute, chips) margin in the foreclosure test (ASSUMPTION)"
+    )
+    foreclosure_margin_down: Fraction = _f(
+        0.5, "[fraction] downstream (model) margin in the foreclosure test (ASSUMPTION)"
+    )
+    foreclosure_unreplaced: Fraction = _f(
+        0.5,
+        "[fraction] of foreclosed supply rivals cannot replace within a year (ASSUMPTION)",
+    )
 
 
 class DealSpec(Spec):

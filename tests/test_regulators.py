@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
+from types import SimpleNamespace
 
+import numpy as np
+import pytest
+
+from aimarket import regulation
 from aimarket.clauses import Exclusivity
+from aimarket.deals import Status
+from aimarket.markets import compute
 from aimarket.model import AIMarket
 from aimarket.strategies import make
-from aimarket.strategies.base import CaseFacts, PublicInfo, RegulatorObs, Verdict
+from aimarket.strategies.base import (
+    CaseFacts,
+    OfferTerms,
+    PublicInfo,
+    RaiseInfo,
+    RegulatorObs,
+    Verdict,
+    rounds_to_back,
+)
 from tests.conftest import variant
 
 
@@ -102,8 +117,8 @@ def _case(gatekeeper: bool, exclusivity: Exclusivity, delta: float = 0.0) -> Cas
         exclusivity=exclusivity,
         tie_by_control=False,
         tie_by_clause=exclusivity is not Exclusivity.NONE,
-        pre_hhi=dict.fromkeys(layers, 2000.0),
-        post_hhi=dict.fromkeys(layers, 2000.0 + delta),
+        pre_mhhi=dict.fromkeys(layers, 2000.0),
+        post_mhhi=dict.fromkeys(layers, 2000.0 + delta),
         combined_share=dict.fromkeys(layers, 0.2),
         gatekeeper_involved=gatekeeper,
     )
@@ -150,7 +165,8 @@ def test_adaptive_regulator_tightens_under_sustained_concentration_and_relaxes_a
 
 def test_a_clause_is_broken_for_a_rival_offer_only_once_the_rival_deal_clears(symmetric):
     """LabA, exclusive with CloudA, accepts CloudB's controlling stake: the old clause ends when
-    the new deal clears review, and survives when the new deal is blocked."""
+    the new deal clears review, and survives when the new deal is blocked (a strict vertical
+    rule without remedies: CloudB's third of the cloud layer forecloses)."""
     old = _exclusive("OLD", "CloudA", "LabA") | {"exit_penalty_bn": 0.1}
     offer = {
         "id": "NEW",
@@ -163,6 +179,9 @@ def test_a_clause_is_broken_for_a_rival_offer_only_once_the_rival_deal_clears(sy
     status = {}
     for strategy in ("threshold", "laissez-faire"):
         regulators = [{"name": "Authority", "strategy": strategy, "review_months": 3}]
+        if strategy == "threshold":
+            strict = {"vertical_presumption": 0.3, "remedy_first": False}
+            regulators[0]["strategy_params"] = strict
         scenario = variant(symmetric, regulators=regulators, deals=[old], events=[offer])
         model = AIMarket(scenario, rng=0)
         for _ in range(3):
@@ -173,3 +192,200 @@ def test_a_clause_is_broken_for_a_rival_offer_only_once_the_rival_deal_clears(sy
             model.step()
         status[strategy] = (model.book.deals["NEW"].status, model.book.deals["OLD"].status)
     assert status == {"threshold": ("blocked", "active"), "laissez-faire": ("active", "broken")}
+
+
+# ---------------------------------------------------------------- constructed cases, known answers
+def _vertical(upstream: float, downstream: float, gain: float, cost: float, **kw) -> CaseFacts:
+    """A cloud taking control of a lab: no horizontal overlap (MHHI unchanged)."""
+    flat = dict.fromkeys(("cloud", "models", "chips"), 1500.0)
+    return CaseFacts(
+        deal_id="V",
+        investor="CloudA",
+        target="LabA",
+        amount_bn=5.0,
+        stake_after=0.6,
+        exclusivity=kw.pop("exclusivity", Exclusivity.NONE),
+        tie_by_control=kw.pop("tie_by_control", True),
+        tie_by_clause=False,
+        pre_mhhi=flat,
+        post_mhhi=flat,
+        combined_share={"cloud": upstream, "models": downstream, "chips": 0.0},
+        gatekeeper_involved=False,
+        capped_post_mhhi=flat,
+        upstream_layer="cloud",
+        upstream_share=upstream,
+        downstream_share=downstream,
+        foreclosure_gain_bn=gain,
+        foreclosure_cost_bn=cost,
+        **kw,
+    )
+
+
+def test_a_vertical_deal_that_forecloses_is_challenged_and_one_that_does_not_is_cleared():
+    rule = make("regulator", "threshold", {})
+    strict = make("regulator", "threshold", {"remedy_first": False})
+    dominant = _vertical(0.6, 0.2, gain=0.1, cost=1.0)  # 60 % of compute: Guideline 5 > 50 %
+    pays = _vertical(0.35, 0.2, gain=2.0, cost=1.0)  # significant share and foreclosure pays
+    small = _vertical(0.2, 0.1, gain=2.0, cost=1.0)  # below the 30 % safe harbour
+    unprofitable = _vertical(0.35, 0.2, gain=0.1, cost=1.0)
+    assert rule.judge(dominant) == (Verdict.ACCESS, "vertical")  # behavioural remedy
+    assert strict.judge(dominant) == (Verdict.BLOCK, "vertical")
+    assert rule.judge(pays) == (Verdict.ACCESS, "vertical")
+    assert rule.judge(small) == (Verdict.CLEAR, "")
+    assert rule.judge(unprofitable) == (Verdict.CLEAR, "")
+    # an exclusive clause alone gives the ability; dropping it is the remedy
+    clause = _vertical(0.6, 0.2, 0.1, 1.0, tie_by_control=False, exclusivity=Exclusivity.EXCLUSIVE)
+    assert rule.judge(clause) == (Verdict.REMEDY, "vertical")
+    # a follow-on by the firm already in control creates no new ability
+    assert rule.judge(_vertical(0.6, 0.2, 0.1, 1.0, control_before=True)) == (Verdict.CLEAR, "")
+
+
+def test_two_small_deals_that_together_cross_the_threshold_are_caught():
+    """A controlling cloud's two 3.5 % stakes in two rival labs: each alone raises MHHI by about
+    65 points (< 100); together by about 130 (> 100, in a market above 1,800)."""
+    base = dict.fromkeys(("cloud", "models", "chips"), 3400.0)
+    one = base | {"models": 3465.0}
+    both = base | {"models": 3530.0}
+    case = replace(
+        _vertical(0.0, 0.0, 0.0, 0.0, tie_by_control=False),
+        upstream_layer="",
+        pre_mhhi=base,
+        post_mhhi=one,
+        capped_post_mhhi=one,
+        serial_pre_mhhi=base,
+        serial_post_mhhi=both,
+        capped_serial_post_mhhi=both,
+        serial_deals=2,
+    )
+    rule = make("regulator", "threshold", {})
+    assert not rule.presumed_harmful(case)
+    assert rule.judge(case) == (Verdict.BLOCK, "serial")
+    assert rule.judge(replace(case, serial_deals=1)) == (Verdict.CLEAR, "")
+
+
+def _two_small_stakes(symmetric, same_month: bool) -> AIMarket:
+    labs = _controlled_labs(symmetric)
+    events = [
+        _deal_event(0.035, 0.6) | {"id": "S1", "target": "LabB"},
+        _deal_event(0.035, 0.6) | {"id": "S2", "target": "LabC"},
+    ]
+    if not same_month:
+        events = events[:1]
+    return _run(variant(symmetric, labs=labs, events=events), 8)
+
+
+def test_a_series_of_small_stakes_is_judged_together_in_a_run(symmetric):
+    alone = _two_small_stakes(symmetric, same_month=False)
+    together = _two_small_stakes(symmetric, same_month=True)
+    assert alone.book.deals["S1"].status == "active"
+    assert {together.book.deals[d].status for d in ("S1", "S2")} == {"blocked"}
+    grounds = {(e["deal_id"], e["cause"]) for e in together.events.rows if e["kind"] == "harm"}
+    assert grounds == {("S1", "serial"), ("S2", "serial")}
+
+
+def test_mhhi_in_the_case_facts_matches_a_hand_computation(symmetric):
+    """CloudA controls LabA (60 %) and buys a stated 15 % of LabB: the models MHHI rises by
+    s_A s_B * 0.15 / 0.6 (LabA's controller's interest in LabB over its interest in LabA)."""
+    model = _run(variant(symmetric, labs=_controlled_labs(symmetric)), 3)
+    deal = model.book.create(SimpleNamespace(**_deal_event(0.15, 0.6), **_TERMS))
+    case = model.info.case_facts(deal, model.ctx.regulators[0].spec)
+    s = model.ctx.blocs.layer_shares["models"]
+    expected = 10_000 * s["LabA"] * s["LabB"] * 0.15 / 0.6
+    assert case.post_mhhi["models"] - case.pre_mhhi["models"] == pytest.approx(expected)
+    assert case.post_mhhi["cloud"] == pytest.approx(case.pre_mhhi["cloud"])
+    assert not case.tie_by_control and case.upstream_layer == "cloud"
+
+
+_TERMS = {
+    "kind": "investment",
+    "credit_share": 0.0,
+    "exclusivity": "none",
+    "duration_months": 48,
+    "exit_penalty_bn": 0.0,
+    "commit_gw": 0.0,
+    "commit_price": None,
+    "inhouse_chip_share": 0.0,
+}
+
+
+def test_a_capped_stake_closes_below_control(symmetric):
+    model = _run(symmetric, 2)
+    deal = model.book.create(SimpleNamespace(**_deal_event(0.6, 3.0), **_TERMS))
+    model.book.sign(deal, model.ctx.regulators)
+    model.book.rule(deal, "Authority", Verdict.CAP, cap=0.24)
+    assert deal.active and deal.terms.amount_bn == pytest.approx(3.0 * 0.24 / 0.6)
+    assert model.firms["LabB"].cap_table["CloudA"] == pytest.approx(0.24)
+    assert [e["cause"] for e in model.events.rows if e["kind"] == "remedied"] == ["stake_cap"]
+
+
+def test_an_access_commitment_keeps_a_controlled_lab_free_to_buy_from_any_cloud(symmetric):
+    model = _run(symmetric, 2)
+    clouds = [h.name for h in model.ctx.hyperscalers]
+    deal = model.book.create(SimpleNamespace(**_deal_event(0.6, 3.0), **_TERMS))
+    model.book.sign(deal, model.ctx.regulators)
+    model.book.rule(deal, "Authority", Verdict.ACCESS)
+    lab = model.firms["LabB"]
+    assert lab.parent() == "CloudA"
+    assert compute.allowed(lab, model.book, clouds) == clouds
+    model.book.end(deal, Status.EXPIRED, "expiry")
+    assert compute.allowed(lab, model.book, clouds) == ["CloudA"]  # for the deal's term only
+
+
+def test_no_identical_proposal_within_the_cooling_period_after_a_block(symmetric):
+    model = _run(variant(symmetric, labs=_controlled_labs(symmetric)), 2)
+    deal = model.book.create(SimpleNamespace(**_deal_event(0.6, 3.0), **_TERMS))
+    model.book.sign(deal, model.ctx.regulators)
+    model.book.rule(deal, "Authority", Verdict.BLOCK, grounds="horizontal", cooling_months=6)
+    offer = OfferTerms("LabB", 3.0)
+    assert model.book.propose("CloudA", offer) is None  # the deal book's guard
+    assert model.book.propose("CloudA", replace(offer, exclusivity=Exclusivity.ROFR)) is not None
+    refused = [e for e in model.events.rows if e["kind"] == "refused"]
+    assert [(e["agent"], e["counterparty"], e["cause"]) for e in refused] == [
+        ("CloudA", "LabB", "cooling_period")
+    ]
+    # the strategies' rule: the block is public, and rounds_to_back skips the lab
+    model.step()
+    public = model.info.public
+    assert public.blocked("CloudA", "LabB") and not public.blocked("CloudB", "LabB")
+    raising = replace(public, raising=(RaiseInfo("LabB", 2.0, 10.0, 1.0, "", ""),))
+    backed = rounds_to_back(raising, "CloudA", (), 3, 9.0, 10.0, lambda r: 1.0, lambda r: True)
+    assert backed == []
+    assert rounds_to_back(raising, "CloudB", (), 3, 9.0, 10.0, lambda r: 1.0, lambda r: True)
+    for _ in range(6):
+        model.step()
+    assert model.book.propose("CloudA", offer) is not None  # the cooling period is over
+
+
+def test_repeated_blocks_stop_in_a_full_run():
+    """In ``baseline`` no investor re-proposes a deal to a target within the cooling period of
+    its block (the built-in offers skip such targets; the deal book would refuse them)."""
+    model = AIMarket("baseline", rng=1)
+    while model.running:
+        model.step()
+    cooling = model.ctx.regulators[0].spec.cooling_months
+    blocks = [e for e in model.events.rows if e["kind"] == "blocked"]
+    proposed = [e for e in model.events.rows if e["kind"] == "proposed"]
+    for b in blocks:
+        deal = model.book.deals[b["deal_id"]]
+        again = [
+            p
+            for p in proposed
+            if (p["agent"], p["counterparty"]) == (deal.investor, deal.target)
+            and b["tick"] < p["tick"] < b["tick"] + cooling
+        ]
+        assert again == []
+
+
+def test_a_vertical_market_investigation_opens_access_to_the_leading_blocs_labs(symmetric):
+    model = _run(variant(symmetric, labs=_controlled_labs(symmetric)), 3)
+    regulator = model.ctx.regulators[0]
+    share = model.info.vertical_shares()["cloud-models"]
+    assert share[1] == "CloudA" and share[0] > 0.3  # CloudA's bloc: its cloud and LabA
+    for _ in range(2):
+        regulator.track_concentration({}, {"cloud-models": 0.9})
+    assert regulator.months_concentrated["cloud-models"] == 2
+    clouds = [h.name for h in model.ctx.hyperscalers]
+    assert compute.allowed(model.firms["LabA"], model.book, clouds) == ["CloudA"]
+    regulation.investigation_remedy("cloud-models", "Authority", model.ctx)
+    assert model.book.access_labs == {"LabA"}
+    assert compute.allowed(model.firms["LabA"], model.book, clouds) == clouds

@@ -20,7 +20,8 @@ def event_flags(outcomes: pd.DataFrame) -> pd.DataFrame:
     """0/1 columns per run for the events analysed as probabilities; NaN for failed runs.
 
     `breakdown`: an exclusive arrangement broke down before the horizon
-    (`first_breakdown_tick` not null); `monopoly_like`: as recorded by the model.
+    (`first_breakdown_tick` not null); `monopoly_like`, `monopoly_like_vertical`: as recorded
+    by the model (horizontal and vertical tests, `metrics.monopoly_definition`).
     Columns whose source field is missing are left out.
     """
     ok = outcomes["status"] == "ok"
@@ -29,6 +30,8 @@ def event_flags(outcomes: pd.DataFrame) -> pd.DataFrame:
         flags["breakdown"] = outcomes["first_breakdown_tick"].notna().astype(float)
     if "monopoly_like" in outcomes:
         flags["monopoly_like"] = outcomes["monopoly_like"].astype("float64")
+    if "monopoly_like_vertical" in outcomes:
+        flags["monopoly_like_vertical"] = outcomes["monopoly_like_vertical"].astype("float64")
     return flags.where(ok)
 
 

@@ -31,6 +31,7 @@ from aimarket.analysis.load import RunData, load_run, setting_labels, swept_keys
 from aimarket.analysis.notes import Skipped
 from aimarket.analysis.plotting import STYLE, colours, grid, to_data_uri
 from aimarket.analysis.stats import SMALL_N
+from aimarket.metrics import monopoly_closeness, monopoly_definition
 
 MAX_ROWS = 40
 MAX_GROUPS = 16  # settings the report splits runs into by default
@@ -293,6 +294,10 @@ def regimes_section(ctx: Context) -> Section:
         raise Skipped("no first_breakdown_tick / monopoly_like column")
     sec.figure("P(event) per setting", _errorbar_panels(probs, "event", "setting", "probability"))
     sec.table("event_probabilities", "P(event) per setting (Wilson 95 %)", probs)
+    sec.notes.extend(monopoly_definition(ctx.run.manifest))
+    closest = monopoly_closeness(out, ctx.settings)
+    if not closest.empty:
+        sec.table("monopoly_closeness", "How close runs came to monopoly-like", closest)
     by_tick = regimes.breakdown_by_tick(out, ctx.settings)
     if not by_tick.empty:
         fig = Figure(figsize=(7, 4), layout="constrained")

@@ -27,8 +27,9 @@ def mean_price(hyperscalers: Sequence[Any]) -> float:
 
 
 def allowed(lab: Any, book: DealBook, clouds: Sequence[str]) -> list[str]:
-    """Clouds a lab may buy from: its parent's, its clause partner's as the clause says, or any."""
-    if owner := lab.parent():
+    """Clouds a lab may buy from: its parent's (unless an access commitment keeps it open), its
+    clause partner's as the clause says, or any."""
+    if (owner := lab.parent()) and not book.open_access(lab.name):
         return [owner]
     partner, clause = book.restriction(lab.name)
     return clause.allowed(partner, clouds)

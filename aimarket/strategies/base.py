@@ -174,6 +174,17 @@ class PublicInfo:
     raising: tuple[RaiseInfo, ...]
     usage_growth_per_month: float  # observed growth factor of model usage
     open_projects: tuple[str, ...] = ()  # open-weight projects (may be sponsored)
+    recent_rulings: tuple[RulingView, ...] = ()  # merger-review rulings in the last months
+
+    def blocked(self, investor: str, target: str) -> bool:
+        """A deal of ``investor`` for ``target`` was blocked and its cooling period runs."""
+        return any(
+            r.verdict == Verdict.BLOCK
+            and r.investor == investor
+            and r.target == target
+            and r.until > self.tick
+            for r in self.recent_rulings
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +270,15 @@ class OpenSourceObs:
 
 @dataclass(frozen=True, slots=True)
 class CaseFacts:
-    """What a regulator knows about a notified deal: the bloc structure with and without it."""
+    """What a regulator knows about a notified deal (docs/ODD.md 3.3.14).
+
+    Horizontal: modified HHI (O'Brien–Salop; control and financial interest separated) by layer
+    without and with the deal. Serial (2023 Merger Guidelines, Guideline 8): the same with the
+    investor's stakes as they were ``serial_window_months`` ago and with all its deals under
+    review applied. Vertical (Guideline 5): the related-layer shares, whether the deal gives the
+    investor control or a binding clause over the target, and the monthly profit arithmetic of
+    foreclosure. ``capped_*``: the same with the stake capped just below control.
+    """
 
     deal_id: str
     investor: str
@@ -267,12 +286,59 @@ class CaseFacts:
     amount_bn: float
     stake_after: float
     exclusivity: Exclusivity
-    tie_by_control: bool  # the stake alone ties the parties in a bloc
-    tie_by_clause: bool  # the exclusivity clause ties them
-    pre_hhi: dict[str, float]  # bloc HHI by layer without the deal
-    post_hhi: dict[str, float]  # with the deal
-    combined_share: dict[str, float]  # merged bloc's share by layer
+    tie_by_control: bool  # the investor controls the target after the deal
+    tie_by_clause: bool  # the deal's clause binds the target to the investor
+    pre_mhhi: dict[str, float]  # MHHI points by layer without the deal
+    post_mhhi: dict[str, float]  # with the deal
+    combined_share: dict[str, float]  # parties' combined share by layer (control groups)
     gatekeeper_involved: bool
+    stake_before: float = 0.0  # the investor's stake in the target before the deal (fraction)
+    control_before: bool = False  # the investor controlled the target before the deal
+    capped_post_mhhi: dict[str, float] = field(default_factory=dict)  # stake capped below control
+    serial_pre_mhhi: dict[str, float] = field(default_factory=dict)  # window start, by layer
+    serial_post_mhhi: dict[str, float] = field(default_factory=dict)  # all its deals applied
+    capped_serial_post_mhhi: dict[str, float] = field(default_factory=dict)
+    serial_deals: int = 1  # the investor's stake increases in the window plus its pending deals
+    upstream_layer: str = ""  # layer the investor sells in that the target buys from ('' none)
+    upstream_share: float = 0.0  # investor's share of the upstream layer (fraction)
+    downstream_share: float = 0.0  # models share of the target's post-deal control group
+    foreclosure_gain_bn: float = 0.0  # USD bn/month the investor gains by foreclosing rivals
+    foreclosure_cost_bn: float = 0.0  # USD bn/month of upstream margin it gives up doing so
+    prior_blocks: int = 0  # blocks of this investor-target pair in the cooling period, any agency
+
+    @property
+    def ability(self) -> bool:
+        """The deal gives the investor control or a binding clause, so the ability to foreclose
+        (Guideline 5); a follow-on by a firm already in control adds none."""
+        new_control = self.tie_by_control and not self.control_before
+        return bool(self.upstream_layer) and (new_control or self.exclusivity.binds)
+
+    @property
+    def foreclosure_share(self) -> float:
+        """Share of the related product the deal could foreclose: the investor's share of the
+        upstream layer (input foreclosure) or the target group's share of purchases from it
+        (customer foreclosure, taken equal to its models share), whichever is larger."""
+        return max(self.upstream_share, self.downstream_share) if self.ability else 0.0
+
+    @property
+    def foreclosure_pays(self) -> bool:
+        return self.foreclosure_gain_bn > self.foreclosure_cost_bn
+
+
+@dataclass(frozen=True, slots=True)
+class RulingView:
+    """A merger-review ruling, public record (``PublicInfo.recent_rulings``)."""
+
+    tick: int
+    regulator: str
+    deal_id: str
+    investor: str
+    target: str
+    kind: str  # deal kind
+    exclusivity: Exclusivity
+    verdict: str  # Verdict
+    grounds: str  # theories of harm, '+'-joined: horizontal, serial, vertical; '' none
+    until: int  # month before which an identical deal is not re-proposed (blocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +359,9 @@ class RegulatorObs:
     cases_due: tuple[CaseFacts, ...]
     bloc_hhi: dict[str, float]  # by layer, this month
     months_concentrated: dict[str, int]  # consecutive months above the investigation HHI
+    # (layers) or the investigation vertical share (pairs such as 'cloud-models')
     clauses: tuple[ClauseInForce, ...] = ()
+    vertical_share: dict[str, float] = field(default_factory=dict)  # by pair, this month
 
 
 @dataclass(slots=True)
@@ -349,7 +417,10 @@ class OpenSourceDecision:
 class Verdict:
     CLEAR = "clear"
     REMEDY = "remedy"  # clear without the exclusivity clause
+    CAP = "cap_stake"  # clear with the stake capped just below control
+    ACCESS = "access"  # clear with an access commitment (no clause; target buys from any cloud)
     BLOCK = "block"
+    REMEDIES = (REMEDY, CAP, ACCESS)
 
 
 @dataclass(slots=True)
@@ -357,6 +428,7 @@ class RegulatorDecision:
     verdicts: dict[str, str] = field(default_factory=dict)  # deal id -> Verdict
     investigate: list[str] = field(default_factory=list)  # layers to open an investigation on
     strip: list[str] = field(default_factory=list)  # deal ids whose clause is removed (ex-ante)
+    grounds: dict[str, str] = field(default_factory=dict)  # deal id -> theories of harm
 
 
 def rounds_to_back(
@@ -371,7 +443,8 @@ def rounds_to_back(
 ) -> list[tuple[RaiseInfo, float]]:
     """Raising labs an investor backs and the USD bn it offers each, most capable first.
 
-    A lab qualifies if no other firm controls it, ``may_back`` accepts it and it is within
+    A lab qualifies if no other firm controls it, no deal of the investor for it was blocked
+    within the cooling period (``PublicInfo.blocked``), ``may_back`` accepts it and it is within
     ``capability_gap`` OOM of the frontier; new labs only while it backs fewer than ``max_labs``
     (follow-ons always); each offer is ``amount(round)`` capped by what is left of ``budget``
     and made only above USD 0.05 bn.
@@ -381,6 +454,8 @@ def rounds_to_back(
     for r in sorted(public.raising, key=lambda r: -r.capability):
         follow_on = r.lab in backed
         if (not follow_on and room <= 0) or r.controlled_by not in ("", investor):
+            continue
+        if public.blocked(investor, r.lab):  # cooling period after a block: no re-proposal
             continue
         if not may_back(r) or r.capability < public.frontier_capability - capability_gap:
             continue

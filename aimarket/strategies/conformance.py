@@ -244,9 +244,9 @@ def _open_source(obs: b.OpenSourceObs, d: b.OpenSourceDecision) -> None:
 
 def _regulator(obs: b.RegulatorObs, d: b.RegulatorDecision) -> None:
     assert set(d.verdicts) <= {c.deal_id for c in obs.cases_due}, "rules on a case not due"
-    assert set(d.verdicts.values()) <= {b.Verdict.CLEAR, b.Verdict.REMEDY, b.Verdict.BLOCK}, (
-        "unknown verdict"
-    )
+    known = {b.Verdict.CLEAR, b.Verdict.BLOCK, *b.Verdict.REMEDIES}
+    assert set(d.verdicts.values()) <= known, "unknown verdict"
+    assert set(d.grounds) <= set(d.verdicts), "grounds for a case it does not rule on"
     assert set(d.investigate) <= set(obs.months_concentrated), "investigates an unknown layer"
     assert set(d.strip) <= {c.deal_id for c in obs.clauses}, "strips an unknown clause"
 

@@ -24,6 +24,7 @@ from aimarket.strategies.base import (
     PublicInfo,
     RaiseInfo,
     RegulatorObs,
+    RulingView,
 )
 
 CLOUDS = ("C1", "C2", "C3")
@@ -61,6 +62,21 @@ raise_info = st.builds(
 )
 
 
+ruling_view = st.builds(
+    RulingView,
+    tick=st.integers(0, 120),
+    regulator=st.sampled_from(("R1", "R2")),
+    deal_id=st.just(""),
+    investor=st.sampled_from((*CLOUDS, *CHIPS)),
+    target=st.sampled_from(LABS),
+    kind=st.just("investment"),
+    exclusivity=clauses,
+    verdict=st.sampled_from(("clear", "remedy", "cap_stake", "access", "block")),
+    grounds=st.sampled_from(("", "horizontal", "serial", "vertical", "horizontal+serial")),
+    until=st.integers(0, 150),
+)
+
+
 @st.composite
 def public_info(draw) -> PublicInfo:
     raising = tuple(draw(st.lists(raise_info, max_size=3, unique_by=lambda r: r.lab)))
@@ -77,6 +93,7 @@ def public_info(draw) -> PublicInfo:
         raising=raising,
         usage_growth_per_month=draw(st.floats(0.9, 1.2)),
         open_projects=draw(st.sampled_from(((), ("P1",), ("P1", "P2")))),
+        recent_rulings=tuple(draw(st.lists(ruling_view, max_size=3))),
     )
 
 
@@ -210,10 +227,19 @@ case_facts = st.builds(
     exclusivity=clauses,
     tie_by_control=st.booleans(),
     tie_by_clause=st.booleans(),
-    pre_hhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
-    post_hhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
+    pre_mhhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
+    post_mhhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
     combined_share=_dict(LAYERS, frac),
     gatekeeper_involved=st.booleans(),
+    control_before=st.booleans(),
+    serial_pre_mhhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
+    serial_post_mhhi=_dict(LAYERS, st.floats(0.0, 10_000.0)),
+    serial_deals=st.integers(1, 5),
+    upstream_layer=st.sampled_from(("", "cloud", "chips")),
+    upstream_share=frac,
+    downstream_share=frac,
+    foreclosure_gain_bn=st.floats(0.0, 5.0),
+    foreclosure_cost_bn=st.floats(0.0, 5.0),
 )
 clause_in_force = st.builds(
     ClauseInForce,
@@ -231,8 +257,11 @@ regulator_obs = st.builds(
     name=st.just("R1"),
     cases_due=_numbered(case_facts, "D"),
     bloc_hhi=st.dictionaries(st.sampled_from(LAYERS), st.floats(0.0, 10_000.0)),
-    months_concentrated=st.dictionaries(st.sampled_from(LAYERS), st.integers(0, 60)),
+    months_concentrated=st.dictionaries(
+        st.sampled_from((*LAYERS, "cloud-models", "chips-cloud")), st.integers(0, 60)
+    ),
     clauses=_numbered(clause_in_force, "F"),
+    vertical_share=st.dictionaries(st.sampled_from(("cloud-models", "chips-cloud")), frac),
 )
 
 OBSERVATIONS = {
