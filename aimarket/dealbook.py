@@ -152,16 +152,24 @@ class DealBook:
             kind="investment", investor=investor, commit_price=None, stake=None, **asdict(offer)
         )
         deal = self.create(spec)
-        self.events.add(
-            self.clock(),
-            "proposed",
-            deal_id=deal.id,
-            agent=investor,
-            counterparty=deal.target,
-            value=deal.terms.amount_bn,
-        )
-        self.firms[deal.target].offers.append(deal)
+        self.offer(deal)
         return deal
+
+    def offer(self, deal: Deal) -> None:
+        """Put a proposed deal before its target (answered this month). The ``offer`` event's
+        cause says whether the target was bound by another investor's clause
+        (``bound_elsewhere``) or controlled by another firm (``controlled_elsewhere``)."""
+        target = self.firms[deal.target]
+        partner, _ = self.restriction(deal.target)
+        owner = target.controller() if target.agent_type == "lab" else ""
+        if owner not in ("", deal.investor):
+            cause = "controlled_elsewhere"
+        elif partner not in ("", deal.investor):
+            cause = "bound_elsewhere"
+        else:
+            cause = ""
+        self.events.deal(self.clock(), "offer", deal, cause=cause, value=deal.terms.amount_bn)
+        target.offers.append(deal)
 
     def reject(self, deal: Deal) -> None:
         """The target turned the offer down."""

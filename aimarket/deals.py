@@ -92,7 +92,8 @@ class Deal:
 EVENT_FIELDS: dict[str, str] = {
     "tick": "month index from the scenario start (0 = first month)",
     "date": "calendar month YYYY-MM",
-    "kind": "event type (proposed, rejected, signed, under_review, cleared, remedied, blocked, "
+    "kind": "event type (offer (cause: bound_elsewhere or controlled_elsewhere when the target"
+    " was bound by another investor's clause or controlled by another firm), rejected, signed, under_review, cleared, remedied, blocked, "
     "active, clause_in_force, renegotiated, broken, expired, breakdown, investigation_opened, "
     "investigation_remedy, investigation_closed, ex_ante_remedy; harm: a ground of a verdict "
     "other than clear (cause horizontal, serial or vertical); refused: a proposal not made in "

@@ -68,6 +68,7 @@ class Information:
                 lab.capability,
                 c.book.restriction(lab.name)[0],
                 lab.controller(),
+                lab.serving_need + lab.training_gw,
             )
             for lab in c.labs
             if lab.raise_bn > 0

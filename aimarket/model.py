@@ -87,8 +87,13 @@ class AIMarket(mesa.Model):
         ctx.labs = self._entered()
         start_price = compute.mean_price(ctx.hyperscalers)
         ctx.markets = MarketState(
-            start_price=start_price, reference_price=start_price, open_capability=NO_OPEN_MODEL
+            start_price=start_price,
+            price_unit=start_price,  # 1 usage unit needs 1 eff-GW-month at the start
+            reference_price=start_price,
+            open_capability=NO_OPEN_MODEL,
         )
+        for lab in ctx.all_labs:  # scenario prices are in units of the start serving cost
+            lab.price *= ctx.markets.price_unit
         ctx.blocs = Blocs(ctx.firms, self._fringe())
         ctx.book = DealBook(ledger, ctx.events, ctx.firms, ctx.valuation, lambda: world.tick)
         for d in self.spec.deals:
@@ -253,8 +258,7 @@ class AIMarket(mesa.Model):
             if event.type == "deal":
                 regulation.sign(deal, ctx)
             else:
-                ctx.events.deal(ctx.world.tick, "proposed", deal, value=deal.terms.amount_bn)
-                ctx.firms[deal.target].offers.append(deal)
+                ctx.book.offer(deal)
         for p in ctx.projects:
             p.receive_community_funding()
             p.apply(p.strategy.decide(p.observe(info), rng))

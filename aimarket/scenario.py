@@ -92,8 +92,8 @@ class Market(Spec):
     capability_weight: NonNeg = _f(2.0, "[utility/OOM] users' valuation of capability (logit)")
     price_sensitivity: Pos = _f(
         2.0,
-        "[utility per reference cost] price coefficient; price measured in units of the "
-        "reference serving cost per usage unit",
+        "[utility per start serving cost] price coefficient of end users; prices are USD bn per"
+        " usage unit, measured in the serving cost at the start (a fixed money unit)",
     )
     no_ai_utility: float = _f(-1.0, "[utility] value of using no model (outside good)")
     open_serving_markup: NonNeg = _f(
@@ -122,7 +122,37 @@ class Market(Spec):
         "[x/yr] growth of the monthly outside capital pool (1 = constant; a shock to it restarts it)",
         gt=0,
     )
-    revenue_multiple: NonNeg = _f(25.0, "[x annual revenue] lab valuation per revenue")
+    required_return_per_year: float = _f(
+        1.25, "[x/yr] investors' required gross return on lab equity (discount rate)", gt=1.0
+    )
+    operating_margin: Fraction = _f(
+        0.3, "[fraction] long-run operating cash flow per USD of lab revenue in valuations"
+    )
+    long_run_growth_per_year: float = _f(
+        1.1, "[x/yr] revenue growth a lab's shown growth fades toward in valuations", gt=0
+    )
+    growth_fade_months: Pos = _f(
+        24.0, "[months] time constant of the fade from shown to long-run revenue growth"
+    )
+    valuation_horizon_months: int = _f(
+        120, "[months] explicit forecast horizon of a valuation (Gordon value after it)", ge=1
+    )
+    growth_shown_months: int = _f(
+        12, "[months] window over which a lab's shown revenue growth is measured", ge=1, le=24
+    )
+    max_growth_shown_per_year: float = _f(
+        10.0, "[x/yr] most revenue growth investors extrapolate from a lab's record", gt=1.0
+    )
+
+    @model_validator(mode="after")
+    def _discount_beats_growth(self) -> Market:
+        if self.long_run_growth_per_year >= self.required_return_per_year:
+            raise ValueError(
+                "long_run_growth_per_year: must be below required_return_per_year"
+                " (else a valuation is infinite)"
+            )
+        return self
+
     capability_value_bn_per_oom: NonNeg = _f(
         40.0, "[USD bn/OOM] lab valuation per order of magnitude of capability above open models"
     )
@@ -219,7 +249,9 @@ class Hyperscaler(Supplier):
 class Lab(Agent):
     agent_type: ClassVar[str] = "lab"
     capability: float = _f(1.0, "[OOM] log10 of the lab's effective training-compute stock")
-    price: Pos = _f(2.0, "[reference cost units] price per usage unit, in units of serving cost")
+    price: Pos = _f(
+        2.0, "[start serving cost] opening price per usage unit, in units of the start serving cost"
+    )
     staff_cost_bn_per_month: NonNeg = _f(0.1, "[USD bn/month] salaries and other non-compute costs")
     cap_table: dict[str, Fraction] = _f(
         {}, "[fraction] stakes held by agents; the rest is held by founders and outside investors"

@@ -30,6 +30,9 @@ AGENT_COLUMNS = (
     "usage_share",
     "revenue",
     "valuation",
+    "providers",
+    "largest_holder_stake",
+    "status",
 )
 
 
@@ -73,7 +76,18 @@ AGENT_TYPES: tuple[AgentType, ...] = (
         protocol.LabObs,
         protocol.LabDecision,
         "models",
-        ("cash", "credits", "price", "capability", "usage_share", "revenue", "valuation"),
+        (
+            "cash",
+            "credits",
+            "price",
+            "capability",
+            "usage_share",
+            "revenue",
+            "valuation",
+            "providers",
+            "largest_holder_stake",
+            "status",
+        ),
     ),
     AgentType(
         scenario.Chipmaker,

@@ -37,6 +37,7 @@ class Lab(Firm):
         self.planned_training_gw = 0.0  # eff-GW last month's training budget was meant to buy
         self.raise_bn = 0.0
         self.shortfall_history: deque[float] = deque(maxlen=HISTORY)
+        self.revenue_history: deque[float] = deque(maxlen=HISTORY + 1)  # USD bn/month
         self.providers: set[str] = set()
         self.offers: list[Deal] = []
 
@@ -93,6 +94,8 @@ class Lab(Firm):
             controlled_by=self.controller(),
             deals=info.deal_views(deals),
             offers=tuple(info.offer_view(d) for d in self.offers),
+            serving_cost_per_unit=info.expected_price(self) / self.ctx.world.inference_multiplier,
+            price_unit_bn=self.ctx.markets.price_unit,
         )
 
     def apply(self, d: LabDecision) -> None:
@@ -137,6 +140,33 @@ class Lab(Firm):
             else:
                 book.end(book.deals[deal_id], Status.BROKEN, cause)
 
+    def status(self) -> str:
+        """``inactive`` before it enters; ``distressed`` when its cash and credits no longer
+        cover a month of its costs (staff and last month's compute spend) while a round it seeks
+        stays unfunded; else ``active``."""
+        ctx = self.ctx
+        if self not in ctx.labs:
+            return "inactive"
+        funds = self.cash + sum(ctx.ledger.credits_of(self.name).values())
+        if self.raise_bn > 0 and funds < self.spec.staff_cost_bn_per_month + self.spend:
+            return "distressed"
+        return "active"
+
+    def revenue_growth(self) -> float:
+        """Monthly revenue growth factor it has shown over ``market.growth_shown_months`` (fewer
+        months while its record is shorter), at most ``max_growth_shown_per_year``; the long-run
+        rate while it has no revenue record."""
+        market = self.ctx.world.spec.market
+        cap = market.max_growth_shown_per_year ** (1 / 12)
+        history = self.revenue_history
+        months = min(market.growth_shown_months, len(history) - 1)
+        if months < 1 or history[-1] <= 0:
+            return market.long_run_growth_per_year ** (1 / 12)
+        before = history[-1 - months]
+        if before <= 0:
+            return cap
+        return min((history[-1] / before) ** (1 / months), cap)
+
     def issue_equity(self, investor: str, stake: float) -> None:
         """Dilute every holder by ``stake`` and give it to ``investor``."""
         for holder in self.cap_table:
@@ -157,4 +187,10 @@ class Lab(Firm):
     def report(self, column: str) -> Any:
         if column == "valuation":
             return self.ctx.valuation(self)
+        if column == "providers":
+            return len(self.providers)
+        if column == "largest_holder_stake":
+            return max((s for h, s in self.cap_table.items() if h in self.ctx.firms), default=0.0)
+        if column == "status":
+            return self.status()
         return super().report(column)

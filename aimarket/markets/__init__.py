@@ -19,10 +19,12 @@ class MarketState:
     """Market-wide results carried between the markets within and across months."""
 
     start_price: float  # USD bn/eff-GW-month: capacity-weighted compute price at the start
+    price_unit: float  # USD bn per usage unit: the serving cost at the start, the fixed money
+    # unit of end users' price sensitivity (and of scenario lab prices)
     reference_price: float  # same, when end users chose this month
     open_capability: float = 0.0  # OOM of the best open-weight model
     open_share: float = 0.0  # open-weight share of potential usage
-    unit_cost: float = 0.0  # USD bn per usage unit served at the reference price
+    unit_cost: float = 0.0  # USD bn per usage unit: serving cost at this month's reference price
     consumer_surplus: float = 0.0  # USD bn this month
     shortfall_share: float = 0.0  # labs' unmet share of desired compute this month
     frontier_history: list[float] = field(default_factory=list)  # OOM, one per month

@@ -10,31 +10,30 @@ import numpy as np
 from aimarket.ledger import Ledger
 
 
-def valuation(
-    annual_revenue_bn: np.ndarray,
-    capability: np.ndarray,
-    open_capability: float,
-    revenue_multiple: float,
-    value_per_oom_bn: float,
-    floor_bn: float,
-) -> np.ndarray:
-    """Pre-money valuation (USD bn): revenue multiple plus the value of the capability lead."""
-    lead = np.maximum(capability - open_capability, 0.0)
-    return np.maximum(revenue_multiple * annual_revenue_bn + value_per_oom_bn * lead, floor_bn)
+def dcf_value(revenue_bn: float, growth_per_month: float, market: Any) -> float:
+    """Present value (USD bn) of a lab's operating cash flows: ``operating_margin`` of a monthly
+    revenue path that starts at ``revenue_bn`` and grows at ``growth_per_month``, the growth
+    fading toward the long-run rate with time constant ``growth_fade_months``, discounted at the
+    required return over ``valuation_horizon_months``, plus a Gordon terminal value."""
+    r = market.required_return_per_year ** (1 / 12)
+    g_long = market.long_run_growth_per_year ** (1 / 12)
+    months = np.arange(1, market.valuation_horizon_months + 1)
+    log_g = np.log(g_long) + (np.log(max(growth_per_month, 1e-9)) - np.log(g_long)) * np.exp(
+        -months / market.growth_fade_months
+    )
+    path = revenue_bn * np.exp(np.cumsum(log_g))
+    discount = r ** -months.astype(float)
+    terminal = path[-1] * g_long / (r - g_long) * discount[-1]
+    return float(market.operating_margin * (path @ discount + terminal))
 
 
 def lab_valuation(lab: Any, open_capability: float, market: Any) -> float:
-    """Pre-money valuation (USD bn) of one lab from its last month's revenue and capability."""
-    return float(
-        valuation(
-            np.array([12 * lab.revenue]),
-            np.array([lab.capability]),
-            open_capability,
-            market.revenue_multiple,
-            market.capability_value_bn_per_oom,
-            market.min_valuation_bn,
-        )[0]
-    )
+    """Pre-money valuation (USD bn) of one lab: the present value of its expected cash flows at
+    the revenue growth it has shown, plus the option value of its capability lead over the best
+    open-weight model, never below ``min_valuation_bn``."""
+    lead = max(lab.capability - open_capability, 0.0)
+    value = dcf_value(lab.revenue, lab.revenue_growth(), market)
+    return max(value + market.capability_value_bn_per_oom * lead, market.min_valuation_bn)
 
 
 def fund(

@@ -185,9 +185,10 @@ def clear(
             )
         served = min(got[k], serving[k])
         lab.train(got[k] - served)
-        revenue = served * world.inference_multiplier * lab.price * state.unit_cost
+        revenue = served * world.inference_multiplier * lab.price  # usage units x USD/unit
         ledger.transfer("end_users", lab.name, revenue, "model_revenue")
         lab.revenue = revenue
+        lab.revenue_history.append(revenue)
         lab.shortfall_history.append(float(unmet[k] / desired[k]) if desired[k] > 0 else 0.0)
     for i, h in enumerate(hs):
         h.requested = float(asked_at[i]) + sum(

@@ -71,8 +71,13 @@ def clear(
     reference_price: float,
 ) -> np.ndarray:
     """Users choose among models at ``reference_price`` (USD bn/eff-GW-month); sets each lab's
-    usage share and the state's open share, unit cost and consumer surplus; returns each lab's
-    serving need (eff-GW)."""
+    usage share and the state's open share, unit cost and consumer surplus (USD bn/month);
+    returns each lab's serving need (eff-GW).
+
+    Lab prices are USD bn per usage unit; utilities measure them in the fixed ``price_unit``
+    (the serving cost at the start), so cheaper serving lowers the open-weight price and lets
+    labs cut prices without changing what a dollar is worth to users.
+    """
     m = world.spec.market
     state.reference_price = reference_price
     update_open_capability(
@@ -82,9 +87,11 @@ def clear(
         world.tick,
         world.spec.technology.prehistory_frontier_growth_oom_per_month,
     )
+    unit = state.price_unit
+    serving_cost = reference_price / world.inference_multiplier  # USD bn per usage unit
     caps = np.array([lab.capability for lab in labs])
-    prices = np.array([lab.price for lab in labs])
-    open_price = 1 + m.open_serving_markup
+    prices = np.array([lab.price for lab in labs]) / unit
+    open_price = (1 + m.open_serving_markup) * serving_cost / unit
     shares, open_share, logsum = model_choice(
         caps,
         prices,
@@ -95,8 +102,8 @@ def clear(
         m.price_sensitivity,
     )
     state.open_share = open_share
-    state.unit_cost = reference_price / world.inference_multiplier  # USD bn per usage unit
-    state.consumer_surplus = world.usage_units * state.unit_cost / m.price_sensitivity * logsum
+    state.unit_cost = serving_cost
+    state.consumer_surplus = world.usage_units * unit / m.price_sensitivity * logsum
     for lab, s in zip(labs, shares, strict=True):
         lab.usage_share = float(s)
     return world.usage_units * shares / world.inference_multiplier

@@ -123,6 +123,7 @@ class RaiseInfo:
     capability: float  # OOM
     restricted_to: str  # cloud holding an exclusive/ROFR clause over the lab, '' if none
     controlled_by: str  # agent holding a controlling stake, '' if none
+    compute_gw: float = 0.0  # eff-GW of compute it used last month (serving and training)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +223,10 @@ class LabObs:
     cash_bn: float
     credits_bn: dict[str, float]  # by issuer
     capability: float
-    price: float  # reference cost units per usage unit
+    price: float  # USD bn per usage unit
     usage_share: float
     revenue_bn: float  # last month
-    spend_bn: float  # last month's total spend (compute + staff)
+    spend_bn: float  # USD bn: last month's compute spend
     staff_cost_bn: float
     serving_need_gw: float  # eff-GW needed last month to serve its users
     training_gw: float  # eff-GW it trained with last month
@@ -238,6 +239,8 @@ class LabObs:
     controlled_by: str
     deals: tuple[DealView, ...]
     offers: tuple[OfferView, ...]
+    serving_cost_per_unit: float = 0.0  # USD bn per usage unit at its expected compute price
+    price_unit_bn: float = 1.0  # USD bn per usage unit: the fixed unit of users' price sensitivity
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,7 +396,7 @@ class HyperscalerDecision:
 
 @dataclass(slots=True)
 class LabDecision:
-    price: float | None = None  # reference cost units per usage unit
+    price: float | None = None  # USD bn per usage unit
     training_budget_bn: float = 0.0  # USD bn to spend on training compute this month
     raise_bn: float = 0.0  # USD bn sought from investors (0 = not raising)
     accept: list[str] = field(default_factory=list)  # offer ids

@@ -125,8 +125,10 @@ class CapacityPlanner(Strategy):
 
     def _offers(self, obs: HyperscalerObs, budget: float) -> list[OfferTerms]:
         """Offers to the labs it backs (``rounds_to_back``) within ``budget`` USD bn, committing
-        at most its uncommitted capacity."""
+        at most its uncommitted capacity. A lab bound by a rival's clause is courted only with
+        spare capacity for all the compute it used last month (else it could not switch)."""
         p = self.p
+        spare = max(obs.capacity_eff_gw - obs.committed_gw, 0.0)
         rounds = rounds_to_back(
             obs.public,
             obs.name,
@@ -135,9 +137,9 @@ class CapacityPlanner(Strategy):
             p["capability_gap"],
             budget,
             lambda r: self.offer_amount(obs, r),
-            lambda r: r.restricted_to in ("", obs.name),
+            lambda r: r.restricted_to in ("", obs.name) or spare >= r.compute_gw,
         )
-        free_gw = max(obs.capacity_eff_gw - obs.committed_gw, 0.0)
+        free_gw = spare
         months = int(p["duration_months"])
         offers = []
         for r, amount in rounds:

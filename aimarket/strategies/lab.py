@@ -14,8 +14,6 @@ from aimarket.deals import Cause
 from aimarket.strategies.base import DealView, LabDecision, LabObs, OfferView, Param, Strategy
 from aimarket.strategies.registry import register
 
-CLAUSE_WEIGHT = {Exclusivity.NONE: 0.0, Exclusivity.ROFR: 0.3, Exclusivity.EXCLUSIVE: 1.0}
-
 
 def conflicts(deal: DealView | OfferView, offer: OfferView) -> bool:
     """Accepting ``offer`` from another investor breaks the clause of ``deal`` (a deal in force or
@@ -46,28 +44,32 @@ class Balanced(Strategy):
             12, "months", "raises money when runway falls below this", kind=float, ge=0
         ),
         "raise_target_months": Param(24, "months", "runway sought when raising", kind=float, ge=0),
-        "price_sensitivity": Param(2.0, "utility per reference cost", "assumed demand slope", gt=0),
+        "price_sensitivity": Param(
+            2.0, "utility per start serving cost", "assumed price coefficient of users' demand", gt=0
+        ),
         "price_adjust": Param(
             0.5, "fraction", "partial adjustment toward the target price", ge=0, le=1
-        ),
-        "exclusivity_aversion": Param(
-            0.3, "fraction of amount", "cost of a full exclusive clause", ge=0
         ),
         "credit_discount": Param(
             0.2, "fraction", "value lost per USD of credits vs cash", ge=0, le=1
         ),
-        "control_aversion": Param(
-            0.5, "fraction of amount", "cost of ceding a controlling stake", ge=0
+        "planning_months": Param(
+            24, "months", "horizon over which it prices a clause's costs", ge=1
         ),
-        "control_stake": Param(0.25, "fraction", "stake it counts as control", ge=0, le=1),
+        "shortfall_value": Param(
+            1.0, "USD per USD", "value lost per USD of compute it needs but cannot buy", ge=0
+        ),
+        "capacity_headroom": Param(
+            3.0, "x", "growth of its compute needs a partner must be able to serve", ge=1
+        ),
         "patience_months": Param(6, "months", "shortfall window before it acts", ge=0),
         "shortfall_tolerance": Param(0.2, "fraction", "mean unmet share it tolerates", ge=0, le=1),
     }
 
     def decide(self, obs: LabObs, rng: np.random.Generator) -> LabDecision:
         p = self.p
-        cost = obs.expected_compute_price / max(obs.reference_compute_price, 1e-9)
-        target = cost + 1.0 / (p["price_sensitivity"] * max(1.0 - obs.usage_share, 0.05))
+        markup = obs.price_unit_bn / (p["price_sensitivity"] * max(1.0 - obs.usage_share, 0.05))
+        target = obs.serving_cost_per_unit + markup  # logit best response, USD bn per usage unit
         price = obs.price + p["price_adjust"] * (target - obs.price)
         free_cash = max(obs.cash_bn, 0.0) + sum(obs.credits_bn.values())
         serving = obs.serving_need_gw * obs.expected_compute_price
@@ -92,18 +94,35 @@ class Balanced(Strategy):
         )
 
     def value(self, obs: LabObs, offer: OfferView) -> float:
-        """USD bn the offer is worth to the lab net of its strings."""
-        p = self.p
-        worth = offer.amount_bn * (1 - offer.credit_share * p["credit_discount"])
-        clause = CLAUSE_WEIGHT[offer.exclusivity] * p["exclusivity_aversion"] * offer.amount_bn
-        if offer.investor_capacity_eff_gw > 0 and offer.exclusivity is not Exclusivity.NONE:
-            need = max(obs.serving_need_gw, 1e-6) * 3  # room to grow
-            clause *= 1 + max(0.0, 1 - offer.investor_capacity_eff_gw / need)
-        control = (
-            p["control_aversion"] * offer.amount_bn if offer.stake >= p["control_stake"] else 0.0
-        )
+        """USD bn the offer is worth to the lab: the money (credits at a discount), less what
+        binding itself costs in compute over its planning horizon, less the exit penalties of
+        the clauses it would break. Shares sold at the market valuation cost nothing beyond the
+        money they bring; a cloud taking a majority binds the lab as an exclusive clause does
+        (a parent's cloud is its only provider)."""
+        worth = offer.amount_bn * (1 - offer.credit_share * self.p["credit_discount"])
+        clause = offer.exclusivity
+        if offer.investor_type == "hyperscaler" and offer.stake_after >= 0.5:
+            clause = Exclusivity.EXCLUSIVE
         conflict = sum(d.exit_penalty_bn for d in obs.deals if conflicts(d, offer))
-        return worth - clause - control - conflict
+        return worth - self.binding_cost(obs, offer, clause) - conflict
+
+    def binding_cost(self, obs: LabObs, offer: OfferView, clause: Exclusivity) -> float:
+        """USD bn an exclusive tie to the offering cloud costs over ``planning_months`` (at most
+        the term): its price above the cheapest cloud's on every USD of compute, and the compute
+        it needs (growing ``capacity_headroom`` times) that the cloud's capacity cannot serve,
+        valued at ``shortfall_value``. A right of first refusal leaves it free to buy elsewhere:
+        no cost here."""
+        if clause is not Exclusivity.EXCLUSIVE or offer.investor_type != "hyperscaler":
+            return 0.0
+        p = self.p
+        months = min(offer.duration_months, p["planning_months"])
+        prices = obs.public.compute_prices
+        own = prices.get(offer.investor, obs.expected_compute_price)
+        premium = max(own - min(prices.values(), default=own), 0.0) / max(own, 1e-9)
+        need = max(obs.serving_need_gw + obs.planned_training_gw, 1e-9) * p["capacity_headroom"]
+        short = max(0.0, 1.0 - offer.investor_capacity_eff_gw / need)
+        spend = max(obs.spend_bn - obs.staff_cost_bn, 0.0)  # USD bn/month of compute
+        return months * spend * (premium + short * p["shortfall_value"])
 
     def is_short(self, obs: LabObs) -> bool:
         """The last ``patience_months`` shortfalls exist and average above the tolerance."""

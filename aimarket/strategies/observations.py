@@ -183,6 +183,8 @@ def lab_obs(draw) -> LabObs:
         maintenance_gw=draw(st.floats(0.0, 10.0)),
         expected_compute_price=draw(pos),
         reference_compute_price=draw(pos),
+        serving_cost_per_unit=draw(pos),
+        price_unit_bn=draw(pos),
         shortfall_history=tuple(draw(st.lists(frac, max_size=24))),
         valuation_bn=draw(pos),
         controlled_by=draw(st.sampled_from(("", *CLOUDS))),

@@ -1,0 +1,131 @@
+"""Economic mechanisms: demand and surplus in dollars, valuations from cash flows, and labs that
+weigh a rival's offer against the clause they would break."""
+
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aimarket.clauses import Exclusivity
+from aimarket.deals import Cause
+from aimarket.markets import MarketState, capital, models
+from aimarket.model import AIMarket
+from aimarket.scenario import Market
+from aimarket.strategies import make
+from tests.test_strategies_behaviour import deal, lab_obs, offer
+
+RNG = np.random.default_rng(0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    caps=st.lists(st.floats(-2, 4), min_size=1, max_size=5),
+    prices=st.lists(st.floats(0.01, 20), min_size=5, max_size=5),
+    which=st.integers(0, 4),
+    cut=st.floats(0.0, 0.99),
+    open_capability=st.floats(-50, 4),
+)
+def test_a_price_cut_never_lowers_consumer_surplus(caps, prices, which, cut, open_capability):
+    prices = np.array(prices[: len(caps)])
+    which %= len(caps)
+    args = (open_capability, 1.3, -1.0, 2.0, 2.0)
+    _, _, before = models.model_choice(np.array(caps), prices, *args)
+    cheaper = prices.copy()
+    cheaper[which] *= 1 - cut
+    shares, _, after = models.model_choice(np.array(caps), cheaper, *args)
+    assert after >= before - 1e-12
+    assert np.all(np.isfinite(shares))
+
+
+def _market_clear(reference_price: float, lab_prices: list[float]):
+    spec = SimpleNamespace(
+        market=Market(),
+        technology=SimpleNamespace(prehistory_frontier_growth_oom_per_month=0.0),
+    )
+    world = SimpleNamespace(spec=spec, tick=0, usage_units=2.0, inference_multiplier=1.0)
+    labs = [SimpleNamespace(capability=2.0, price=p, usage_share=0.0) for p in lab_prices]
+    state = MarketState(start_price=1.0, price_unit=1.0, reference_price=1.0)
+    need = models.clear(state, labs, [], world, reference_price)
+    return state, need, labs
+
+
+def test_consumer_surplus_is_in_dollars_not_in_compute_cost_units():
+    # Without open-weight models, users' surplus at given USD prices does not depend on what
+    # compute costs (it used to halve with the compute price).
+    dear, _, _ = _market_clear(2.0, [1.5, 2.0])
+    cheap, _, _ = _market_clear(1.0, [1.5, 2.0])
+    assert cheap.consumer_surplus == pytest.approx(dear.consumer_surplus)
+    assert cheap.unit_cost == pytest.approx(dear.unit_cost / 2)
+    lower, _, _ = _market_clear(2.0, [1.0, 2.0])
+    assert lower.consumer_surplus > dear.consumer_surplus
+
+
+def test_the_leading_labs_dollar_revenue_grows_with_the_market_over_two_years():
+    model = AIMarket("baseline", rng=1)
+    revenue, usage = [], []
+    for _ in range(24):
+        model.step()
+        revenue.append(model.firms["OpenAI"].revenue)
+        usage.append(model.ctx.world.usage_units)
+    assert 12 * revenue[0] == pytest.approx(2.0, rel=0.25)  # the calibrated ~2 bn ARR
+    assert revenue[-1] > 2 * revenue[0] and usage[-1] > 4 * usage[0]
+    assert sum(b > a for a, b in zip(revenue[:-1], revenue[1:], strict=True)) >= 18
+
+
+def test_a_valuation_is_the_present_value_of_the_cash_flows():
+    market = Market(
+        required_return_per_year=1.2,
+        operating_margin=0.25,
+        long_run_growth_per_year=1.05,
+        valuation_horizon_months=36,
+        growth_fade_months=12.0,
+    )
+    r, g_long, g0 = 1.2 ** (1 / 12), 1.05 ** (1 / 12), 1.08
+    revenue, pv = 1.0, 0.0
+    for h in range(1, 37):
+        g = np.exp(np.log(g_long) + (np.log(g0) - np.log(g_long)) * np.exp(-h / 12.0))
+        revenue *= g
+        pv += 0.25 * revenue / r**h
+    pv += 0.25 * revenue * g_long / (r - g_long) / r**36
+    assert capital.dcf_value(1.0, g0, market) == pytest.approx(pv, rel=1e-12)
+    assert capital.dcf_value(1.0, 1.10, market) > capital.dcf_value(1.0, g0, market)
+    with pytest.raises(ValueError, match="required_return"):
+        Market(required_return_per_year=1.05, long_run_growth_per_year=1.1)
+
+
+def _answer(amount: float, penalty: float, **obs_changes):
+    bound = deal(Exclusivity.EXCLUSIVE, exit_penalty_bn=penalty)
+    rival = offer(amount_bn=amount, investor="C2")
+    obs = lab_obs(deals=(bound,), offers=(rival,), cash_bn=50.0, **obs_changes)
+    return make("lab", "balanced", {}).decide(obs, RNG)
+
+
+def test_a_bound_lab_stays_when_the_rivals_offer_is_worth_less_than_the_exit_penalty():
+    d = _answer(amount=2.0, penalty=3.0)
+    assert d.accept == [] and d.break_deals == {}
+
+
+def test_a_bound_lab_leaves_for_a_rivals_offer_worth_more_than_the_exit_penalty():
+    d = _answer(amount=5.0, penalty=3.0)
+    assert d.accept == ["O1"] and d.break_deals == {"D1": Cause.BETTER_OUTSIDE_OFFER}
+
+
+def test_an_exclusive_tie_costs_the_price_premium_and_the_shortfall_in_dollars():
+    lab = make("lab", "balanced", {"planning_months": 10})
+    obs = lab_obs(spend_bn=1.2, staff_cost_bn=0.2, serving_need_gw=1.0, planned_training_gw=1.0)
+    prices = {"C1": 0.1, "C2": 0.125}
+    obs = dataclasses.replace(obs, public=dataclasses.replace(obs.public, compute_prices=prices))
+    exclusive = offer(exclusivity=Exclusivity.EXCLUSIVE, investor_capacity_eff_gw=3.0)
+    # 10 months x 1.0 bn/month of compute x (20 % premium + 50 % of 2 x 3 eff-GW unserved)
+    assert lab.binding_cost(obs, exclusive, Exclusivity.EXCLUSIVE) == pytest.approx(
+        10 * 1.0 * (0.2 + 0.5)
+    )
+    assert lab.binding_cost(obs, exclusive, Exclusivity.ROFR) == 0.0
+    big = dataclasses.replace(exclusive, investor_capacity_eff_gw=100.0, investor="C1")
+    assert lab.binding_cost(obs, big, Exclusivity.EXCLUSIVE) == 0.0
+    assert lab.value(obs, big) == pytest.approx(big.amount_bn)
