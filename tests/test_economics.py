@@ -4,6 +4,7 @@ weigh a rival's offer against the clause they would break."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from types import SimpleNamespace
 
 import numpy as np
@@ -74,7 +75,7 @@ def test_the_leading_labs_dollar_revenue_grows_with_the_market_over_two_years():
         usage.append(model.ctx.world.usage_units)
     assert 12 * revenue[0] == pytest.approx(2.0, rel=0.25)  # the calibrated ~2 bn ARR
     assert revenue[-1] > 2 * revenue[0] and usage[-1] > 4 * usage[0]
-    assert sum(b > a for a, b in zip(revenue[:-1], revenue[1:], strict=True)) >= 18
+    assert sum(b > a for a, b in itertools.pairwise(revenue)) >= 18
 
 
 def test_a_valuation_is_the_present_value_of_the_cash_flows():

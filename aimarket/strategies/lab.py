@@ -45,7 +45,10 @@ class Balanced(Strategy):
         ),
         "raise_target_months": Param(24, "months", "runway sought when raising", kind=float, ge=0),
         "price_sensitivity": Param(
-            2.0, "utility per start serving cost", "assumed price coefficient of users' demand", gt=0
+            2.0,
+            "utility per start serving cost",
+            "assumed price coefficient of users' demand",
+            gt=0,
         ),
         "price_adjust": Param(
             0.5, "fraction", "partial adjustment toward the target price", ge=0, le=1
