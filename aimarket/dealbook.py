@@ -148,9 +148,7 @@ class DealBook:
                 value=offer.amount_bn,
             )
             return None
-        spec = SimpleNamespace(
-            kind="investment", investor=investor, commit_price=None, stake=None, **asdict(offer)
-        )
+        spec = SimpleNamespace(kind="investment", investor=investor, stake=None, **asdict(offer))
         deal = self.create(spec)
         self.offer(deal)
         return deal
@@ -171,10 +169,10 @@ class DealBook:
         self.events.deal(self.clock(), "offer", deal, cause=cause, value=deal.terms.amount_bn)
         target.offers.append(deal)
 
-    def reject(self, deal: Deal) -> None:
-        """The target turned the offer down."""
+    def reject(self, deal: Deal, cause: str | None = None) -> None:
+        """The target turned the offer down (``cause``: its choice unless said)."""
         self.close(deal, Status.REJECTED)
-        self.events.deal(self.clock(), "rejected", deal, cause=Cause.STRATEGY_CHOICE)
+        self.events.deal(self.clock(), "rejected", deal, cause=cause or Cause.STRATEGY_CHOICE)
 
     def sign(self, deal: Deal, reviewers: list[Any]) -> None:
         """Signed: notified to ``reviewers`` (regulators whose thresholds it meets), else

@@ -34,6 +34,7 @@ class Cause(StrEnum):
     STAKE_CAP = "stake_cap"  # remedy: the stake is capped just below control
     ACCESS_COMMITMENT = "access_commitment"  # remedy: the target stays free to buy from any cloud
     COOLING_PERIOD = "cooling_period"  # an identical deal was blocked within the cooling period
+    FIRST_REFUSAL = "first_refusal"  # the holder of a right of first refusal matched the offer
     STRATEGY_CHOICE = "strategy_choice"
     LAB_DISTRESS = "lab_distress"
     EXPIRY = "expiry"
@@ -97,7 +98,9 @@ EVENT_FIELDS: dict[str, str] = {
     "active, clause_in_force, renegotiated, broken, expired, breakdown, investigation_opened, "
     "investigation_remedy, investigation_closed, ex_ante_remedy; harm: a ground of a verdict "
     "other than clear (cause horizontal, serial or vertical); refused: a proposal not made in "
-    "the cooling period after a block; learner_choice and "
+    "the cooling period after a block; matched: the holder of a right of first refusal over the "
+    "target matched a rival's offer that would have ended it (value: USD bn paid to the target; "
+    "the rival's offer is declined with cause first_refusal); learner_choice and "
     "learner_probability: a roth-erev learner's arm drawn and each arm's choice probability)",
     "deal_id": "deal concerned, '' for market-level events",
     "agent": "agent that acted or the deal's investor",

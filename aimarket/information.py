@@ -166,6 +166,7 @@ class Information:
             stake=book.stake_of(deal),
             investor_capacity_eff_gw=getattr(investor, "capacity_eff", 0.0),
             stake_after=book.stake_after(deal),
+            commit_price=t.commit_price or 0.0,
         )
 
     # ------------------------------------------------------------------ regulators

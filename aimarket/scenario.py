@@ -113,6 +113,26 @@ class Market(Spec):
         4.0,
         "[utility per relative price] how strongly clouds split chip orders by price/performance",
     )
+    spot_price_adjust: Fraction = _f(
+        0.5,
+        "[fraction/month] share of the log gap between compute requested and a cloud's capacity"
+        " its spot price closes each month (ASSUMPTION: 1 clears budget-limited demand at once)",
+    )
+    cloud_cost_of_capital_per_year: float = _f(
+        1.09,
+        "[x/yr] clouds' gross cost of capital, recovering capacity capex (ASSUMPTION: ~9 % WACC)",
+        gt=1.0,
+    )
+    shortfall_value: NonNeg = _f(
+        1.0,
+        "[USD per USD] loss a lab bears per USD of compute it needs but cannot buy, in contract"
+        " bargaining (ASSUMPTION: the compute's price again)",
+    )
+    cloud_bargaining_weight: Fraction = _f(
+        0.5,
+        "[fraction] cloud's share of the gain from a compute contract in Nash bargaining"
+        " (ASSUMPTION: symmetric)",
+    )
     max_providers: int = _f(3, "[count] most clouds a lab buys spot compute from in a month", ge=1)
     outside_capital_bn_per_month: NonNeg = _f(
         3.0, "[USD bn/month] venture and public capital available to labs each month"

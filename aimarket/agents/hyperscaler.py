@@ -12,6 +12,7 @@ import numpy as np
 from aimarket.agents.base import HISTORY, Firm
 from aimarket.context import Context
 from aimarket.deals import Cause
+from aimarket.markets import bargaining
 from aimarket.strategies.base import HyperscalerDecision, HyperscalerObs
 
 if TYPE_CHECKING:
@@ -32,7 +33,9 @@ class Hyperscaler(Firm):
             (t, spec.pipeline_gw / lead) for t in range(lead)
         )
         self.waiting_gw = 0.0
-        self.price = spec.compute_price
+        self.price = spec.compute_price  # spot price, USD bn per eff-GW-month (market-set)
+        self.reserve = 0.0  # least it sells spot compute for, USD bn per eff-GW-month
+        self.capacity_cost = 0.0  # long-run cost of new capacity, USD bn per eff-GW-month
         self.maturity = spec.inhouse_maturity
         self.inhouse_share = 0.0
         self.demand_history: deque[float] = deque(maxlen=HISTORY)
@@ -40,7 +43,9 @@ class Hyperscaler(Firm):
         self.sold = 0.0  # eff-GW delivered this month
         self.revenue = 0.0  # USD bn this month
         self.shortfall_by_lab: dict[str, float] = {}
+        self.revenue_by_lab: dict[str, float] = {}  # USD bn this month, by lab
         self.inhouse_delivered: deque[float] = deque([0.0] * 12, maxlen=12)
+        self.match_bn: dict[str, float] = {}  # lab -> USD bn it would pay to keep a first refusal
 
     @property
     def pipeline_gw(self) -> float:
@@ -54,6 +59,14 @@ class Hyperscaler(Firm):
         committed = sum(d.terms.commit_gw for d in deals)
         inhouse_commit = sum(d.terms.commit_gw * d.terms.inhouse_chip_share for d in deals)
         requests = [d for d in deals if d.loosen_requested]
+        build_cost = spec.shell_cost_bn_per_gw + info.mean_chip_price()
+        self.capacity_cost = bargaining.capacity_cost(
+            build_cost,
+            spec.opex_bn_per_gw_month,
+            info.best_chip_efficiency(),
+            self.keep_per_month,
+            self.ctx.world.spec.market.cloud_cost_of_capital_per_year,
+        )
         return HyperscalerObs(
             public=info.public,
             name=self.name,
@@ -71,7 +84,8 @@ class Hyperscaler(Firm):
             opex_per_eff_gw=spec.opex_bn_per_gw_month
             * self.capacity_gw
             / max(self.capacity_eff, 1e-9),
-            build_cost_per_gw=spec.shell_cost_bn_per_gw + info.mean_chip_price(),
+            build_cost_per_gw=build_cost,
+            capacity_cost_per_eff_gw=self.capacity_cost,
             inhouse_maturity=self.maturity,
             inhouse_cost_per_gw=spec.inhouse_cost_bn_per_gw + spec.shell_cost_bn_per_gw,
             inhouse_capacity_gw=spec.inhouse_capacity_gw_per_month,
@@ -81,17 +95,24 @@ class Hyperscaler(Firm):
             loosen_requests=info.deal_views(requests),
             shortfall_by_lab=dict(self.shortfall_by_lab),
             holdings_bn=info.holdings.get(self.name, 0.0),
+            revenue_by_lab=dict(self.revenue_by_lab),
         )
 
     def apply(self, d: HyperscalerDecision) -> None:
-        """Carry out this month's decision: price, chips, building, R&D, offers, answers to
-        loosening requests and sponsorships."""
+        """Carry out this month's decision: reserve price, chips, building, R&D, offers (their
+        compute price set by bargaining, ``contract_price``), answers to loosening requests,
+        first-refusal match limits and sponsorships."""
         book, ledger = self.ctx.book, self.ctx.ledger
-        self.price = d.price or self.price
+        if d.price is not None:
+            self.reserve = max(d.price, 0.0)
+        self.price = max(self.price, self.reserve)
+        self.match_bn = dict(d.match_bn)
         self.inhouse_share = float(np.clip(d.inhouse_share, 0.0, 1.0))
         self.build(d.build_gw)
         self.research(d.rd_bn)
         for offer in d.offers:
+            if offer.commit_gw > 0 and offer.target in self.ctx.firms:
+                offer.commit_price = self.contract_price(self.ctx.firms[offer.target])
             book.propose(self.name, offer)
         for deal_id, agree in d.loosen.items():
             deal = book.deals[deal_id]
@@ -107,6 +128,16 @@ class Hyperscaler(Firm):
             paid = min(max(amount, 0.0), max(self.cash, 0.0))
             ledger.transfer(self.name, name, paid, "sponsorship")
             project.sponsorship += paid
+
+    def contract_price(self, lab: Any) -> float:
+        """USD bn per eff-GW-month of a take-or-pay contract with ``lab``: the Nash bargaining
+        price between its capacity cost and the compute's value to the lab (this cloud's spot
+        price plus the lab's recent unmet share at ``market.shortfall_value``)."""
+        market = self.ctx.world.spec.market
+        recent = list(lab.shortfall_history)[-6:]
+        short = sum(recent) / len(recent) if recent else 0.0
+        value = bargaining.buyer_value(self.price, short, market.shortfall_value)
+        return bargaining.nash_price(self.capacity_cost, value, market.cloud_bargaining_weight)
 
     def build(self, gw: float) -> None:
         """Order ``gw`` GW of shells: paid now, ready after the lead time."""

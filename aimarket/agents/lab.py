@@ -121,6 +121,12 @@ class Lab(Firm):
             if deal is not None and deal.restricts and deal.target == self.name:
                 deal.loosen_requested = True
         accepted = set(d.accept)
+        matched: set[str] = set()
+        for deal_id in [i for i, c in breaks.items() if c == Cause.BETTER_OUTSIDE_OFFER]:
+            if declined := self._matched(book.deals[deal_id], accepted, d.surplus_bn):
+                del breaks[deal_id]
+                matched |= declined
+                accepted -= declined
         signed = []
         for deal in self.offers:
             if deal.id in accepted:
@@ -128,7 +134,7 @@ class Lab(Firm):
                 signed.append(deal)
                 self.raise_bn = max(self.raise_bn - deal.terms.amount_bn, 0.0)
             else:
-                book.reject(deal)
+                book.reject(deal, Cause.FIRST_REFUSAL if deal.id in matched else None)
         self.offers = []
         reviewed = [s for s in signed if s.status is Status.UNDER_REVIEW]
         for deal_id, cause in breaks.items():
@@ -139,6 +145,28 @@ class Lab(Firm):
                     book.conditional_breaks[new.id].append(deal_id)
             else:
                 book.end(book.deals[deal_id], Status.BROKEN, cause)
+
+    def _matched(self, held: Deal, accepted: set[str], surplus_bn: dict[str, float]) -> set[str]:
+        """A rival's accepted offer would end ``held``'s right of first refusal: its holder
+        matches when the most it would pay to keep the lab (``Hyperscaler.match_bn``) covers
+        what the offer is worth to the lab (``surplus_bn``); it pays that to the lab and the
+        clause stays. Returns the rival offers to decline (empty: no match)."""
+        if not held.terms.exclusivity.first_refusal:
+            return set()
+        rivals = [
+            o
+            for o in self.offers
+            if o.id in accepted and o.investor != held.investor and o.terms.exclusivity.binds
+        ]
+        holder = self.ctx.firms[held.investor]
+        surplus = max((surplus_bn.get(o.id, 0.0) for o in rivals), default=0.0)
+        limit = min(getattr(holder, "match_bn", {}).get(self.name, 0.0), max(holder.cash, 0.0))
+        if not rivals or surplus > limit:
+            return set()
+        tick = self.ctx.world.tick
+        self.ctx.ledger.transfer(holder.name, self.name, max(surplus, 0.0), "first_refusal_match")
+        self.ctx.events.deal(tick, "matched", held, cause=Cause.FIRST_REFUSAL, value=surplus)
+        return {o.id for o in rivals}
 
     def status(self) -> str:
         """``inactive`` before it enters; ``distressed`` when its cash and credits no longer

@@ -1,9 +1,11 @@
 """The compute market: labs and other buyers get cloud compute for one month.
 
-Take-or-pay contracts are served first (pro rata when a cloud has sold more than it has), then a
-capacity-constrained spot market (``allocate``) over the clouds each buyer may use: an exclusive
-lab only its partner, a lab a cloud majority-owns only its parent, a right-of-first-refusal holder
-first. Labs serve their users before they train; end users pay labs for the usage served.
+Take-or-pay contracts are served first at their bargained prices (pro rata when a cloud has sold
+more than it has), then a capacity-constrained spot market (``allocate``) over the clouds each
+buyer may use: an exclusive lab only its partner, a lab a cloud majority-owns only its parent, a
+right-of-first-refusal holder first. Labs serve their users before they train; end users pay labs
+for the usage served. Each cloud's spot price then moves toward the price that balances what was
+asked of it with its capacity (``next_price``), never below its reserve.
 """
 
 from __future__ import annotations
@@ -24,6 +26,16 @@ def mean_price(hyperscalers: Sequence[Any]) -> float:
     """Capacity-weighted mean posted compute price, USD bn per eff-GW-month."""
     caps = np.array([max(h.capacity_eff, 1e-9) for h in hyperscalers])
     return float(np.average([h.price for h in hyperscalers], weights=caps))
+
+
+def next_price(
+    price: float, requested: float, capacity: float, reserve: float, adjust: float
+) -> float:
+    """Next month's spot price, USD bn per eff-GW-month: ``price (requested / capacity)^adjust``,
+    at least ``reserve``. With budget-limited demand (eff-GW = budget / price) ``adjust = 1``
+    clears the market in one step; smaller values close that share of the log gap a month."""
+    ratio = requested / capacity if capacity > 1e-9 else (2.0 if requested > 0 else 1.0)
+    return max(price * max(ratio, 1e-6) ** adjust, reserve)
 
 
 def allowed(lab: Any, book: DealBook, clouds: Sequence[str]) -> list[str]:
@@ -64,6 +76,7 @@ def clear(
     for h in hs:
         h.sold = h.revenue = 0.0
         h.shortfall_by_lab = {}
+        h.revenue_by_lab = {}
     nl = len(labs)
     desired = np.zeros(nl)
     got = np.zeros(nl)
@@ -97,6 +110,7 @@ def clear(
         paid = ledger.pay(lab.name, h.name, due, "compute")
         lab.spend += paid
         h.revenue += paid
+        h.revenue_by_lab[lab.name] = h.revenue_by_lab.get(lab.name, 0.0) + paid
         if paid < due - 1e-9:
             book.end(d, Status.BROKEN, Cause.LAB_DISTRESS)
         used = use * paid / due if due > 0 else 0.0
@@ -164,6 +178,7 @@ def clear(
             lab = labs[b]
             paid = ledger.pay(lab.name, h.name, cost, "compute")
             lab.spend += paid
+            h.revenue_by_lab[lab.name] = h.revenue_by_lab.get(lab.name, 0.0) + paid
             got[b] += amount * paid / cost
             lab.providers.add(h.name)
         elif b == nl:
@@ -195,4 +210,5 @@ def clear(
             d.terms.commit_gw for d in contracts if d.investor == h.name
         )
         h.demand_history.append(h.requested)
+        h.price = next_price(h.price, h.requested, h.capacity_eff, h.reserve, m.spot_price_adjust)
     state.shortfall_share = float(unmet.sum() / desired.sum()) if desired.sum() > 0 else 0.0

@@ -158,6 +158,7 @@ class OfferView:
     stake: float  # fraction of the lab acquired at the current valuation
     investor_capacity_eff_gw: float  # the investor's installed compute (0 for chipmakers)
     stake_after: float = 0.0  # the investor's stake in the lab once the deal closes (fraction)
+    commit_price: float = 0.0  # USD bn per eff-GW-month of the committed compute
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +215,8 @@ class HyperscalerObs:
     loosen_requests: tuple[DealView, ...]  # requests from labs to loosen a clause
     shortfall_by_lab: dict[str, float]  # eff-GW its partner labs could not get from it
     holdings_bn: float = 0.0  # its stakes in labs at their current valuations, USD bn
+    revenue_by_lab: dict[str, float] = field(default_factory=dict)  # USD bn last month, by lab
+    capacity_cost_per_eff_gw: float = 0.0  # USD bn per eff-GW-month: long-run cost of new capacity
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +382,7 @@ class OfferTerms:
     exit_penalty_bn: float = 0.0
     commit_gw: float = 0.0
     inhouse_chip_share: float = 0.0
+    commit_price: float | None = None  # USD bn per eff-GW-month; set by bargaining when None
 
 
 @dataclass(slots=True)
@@ -386,9 +390,11 @@ class HyperscalerDecision:
     build_gw: float = 0.0  # new shells ordered, GW
     inhouse_share: float = 0.0  # fraction of chip orders made in-house
     rd_bn: float = 0.0  # in-house chip R&D this month, USD bn
-    price: float | None = None  # new compute price, USD bn per eff-GW-month
+    price: float | None = None  # reserve: least it sells spot compute for, USD bn/eff-GW-month
     offers: list[OfferTerms] = field(default_factory=list)
     loosen: dict[str, bool] = field(default_factory=dict)  # deal id -> agree to loosen
+    match_bn: dict[str, float] = field(default_factory=dict)  # lab -> USD bn it would pay to
+    # match a rival's offer that would end its right of first refusal over the lab
     sponsor_bn: dict[str, float] = field(
         default_factory=dict
     )  # open project -> USD bn (others: ignored)
@@ -400,6 +406,8 @@ class LabDecision:
     training_budget_bn: float = 0.0  # USD bn to spend on training compute this month
     raise_bn: float = 0.0  # USD bn sought from investors (0 = not raising)
     accept: list[str] = field(default_factory=list)  # offer ids
+    surplus_bn: dict[str, float] = field(default_factory=dict)  # accepted offer id -> USD bn it
+    # is worth to the lab: what a first-refusal holder must pay to match it
     request_loosen: list[str] = field(default_factory=list)  # deal ids
     break_deals: dict[str, str] = field(default_factory=dict)  # deal id -> cause (pays penalty)
 

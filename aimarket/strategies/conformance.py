@@ -201,7 +201,7 @@ def _hyperscaler(obs: b.HyperscalerObs, d: b.HyperscalerDecision) -> None:
     assert _amount(d.build_gw) and _amount(d.rd_bn), "build and R&D: finite, non-negative"
     assert d.build_gw * obs.build_cost_per_gw <= cash + EPS, "builds more than it can pay"
     assert 0 <= d.inhouse_share <= 1, "in-house share in [0, 1]"
-    assert _price(d.price), "price: None or finite and positive"
+    assert d.price is None or _amount(d.price), "reserve price: None or finite, non-negative"
     assert all(_amount(v) for v in d.sponsor_bn.values()), "sponsorship: finite, non-negative"
     assert set(d.sponsor_bn) <= set(obs.public.open_projects), "sponsors an unknown project"
     spent = d.rd_bn + sum(d.sponsor_bn.values())
@@ -209,6 +209,8 @@ def _hyperscaler(obs: b.HyperscalerObs, d: b.HyperscalerDecision) -> None:
     free = max(obs.capacity_eff_gw - obs.committed_gw, 0.0)
     assert sum(o.commit_gw for o in d.offers) <= free + EPS, "commits more than its free capacity"
     assert set(d.loosen) <= {r.id for r in obs.loosen_requests}, "answers an unknown request"
+    assert all(_amount(v) for v in d.match_bn.values()), "match limits: finite, non-negative"
+    assert set(d.match_bn) <= {deal.target for deal in obs.deals}, "matches for an unknown lab"
 
 
 def _lab(obs: b.LabObs, d: b.LabDecision) -> None:
@@ -217,6 +219,8 @@ def _lab(obs: b.LabObs, d: b.LabDecision) -> None:
     assert d.training_budget_bn <= funds + EPS, "trains beyond cash, credits and revenue"
     assert _price(d.price), "price: None or finite and positive"
     assert set(d.accept) <= {o.id for o in obs.offers}, "accepts an unknown offer"
+    assert set(d.surplus_bn) <= set(d.accept), "values an offer it does not accept"
+    assert all(math.isfinite(v) for v in d.surplus_bn.values()), "offer values: finite"
     own = {deal.id for deal in obs.deals}
     assert set(d.request_loosen) <= own and set(d.break_deals) <= own, "names an unknown deal"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from aimarket.clauses import Exclusivity
+from aimarket.markets import bargaining
 from aimarket.strategies.base import (
     DealView,
     HyperscalerDecision,
@@ -48,10 +49,9 @@ class CapacityPlanner(Strategy):
         "capex_share": Param(
             0.3, "fraction/month", "most of cash spent on new capacity a month", ge=0, le=1
         ),
-        "target_utilisation": Param(
-            0.9, "fraction", "utilisation at which the price is held", gt=0
+        "reserve_markup": Param(
+            1.0, "x", "reserve spot price over its opex per eff-GW (short-run cost)", ge=0
         ),
-        "price_step": Param(0.05, "1/month", "price change per unit of excess utilisation", ge=0),
         "exclusivity": Param(
             "none", "-", "clause asked for in offers", choices=("none", "rofr", "exclusive")
         ),
@@ -70,6 +70,9 @@ class CapacityPlanner(Strategy):
         "sponsor_bn": Param(
             0.0, "USD bn/month", "sponsorship split over open-weight projects", ge=0
         ),
+        "match_months": Param(
+            24, "months", "horizon over which it values keeping a first-refusal lab", ge=0
+        ),
     }
 
     def decide(self, obs: HyperscalerObs, rng: np.random.Generator) -> HyperscalerDecision:
@@ -77,7 +80,9 @@ class CapacityPlanner(Strategy):
         demand = obs.demand_history[-1] if obs.demand_history else obs.capacity_eff_gw
         growth = demand_growth(obs.demand_history)
         lead = obs.build_lead_months
-        target = max(demand, obs.committed_gw) * growth**lead * (1 + p["headroom"])
+        # builds for growth only while the spot price covers the long-run cost of new capacity
+        pays = obs.price >= obs.capacity_cost_per_eff_gw
+        target = max(demand, obs.committed_gw) * (growth**lead * (1 + p["headroom"]) if pays else 1)
         projected = (
             obs.capacity_eff_gw * obs.keep_per_month**lead
             + (obs.pipeline_gw + obs.waiting_gw) * obs.efficiency_new
@@ -86,9 +91,6 @@ class CapacityPlanner(Strategy):
         budget = cash * p["capex_share"]
         build = max(target - projected, 0.0) / obs.efficiency_new
         build = min(build, budget / max(obs.build_cost_per_gw, 1e-9))
-        utilisation = demand / max(obs.capacity_eff_gw, 1e-9)
-        step = np.clip(utilisation - p["target_utilisation"], -0.5, 0.5) * p["price_step"]
-        price = max(obs.price * (1 + step), obs.opex_per_eff_gw * 1.1)
         rd = min(p["rd_bn"], cash * 0.1)
         projects = obs.public.open_projects
         sponsor = min(p["sponsor_bn"], cash * 0.1) if projects else 0.0
@@ -96,9 +98,10 @@ class CapacityPlanner(Strategy):
             build_gw=build,
             inhouse_share=self.inhouse_share(obs),
             rd_bn=rd,
-            price=price,
+            price=obs.opex_per_eff_gw * p["reserve_markup"],
             offers=self._offers(obs, cash - rd - sponsor),
             loosen={d.id: self.agree_to_loosen(obs, d) for d in obs.loosen_requests},
+            match_bn=self.match_limits(obs),
             sponsor_bn={name: sponsor / len(projects) for name in projects} if sponsor else {},
         )
 
@@ -114,6 +117,25 @@ class CapacityPlanner(Strategy):
     def agree_to_loosen(self, obs: HyperscalerObs, deal: DealView) -> bool:
         """Loosens a clause it could not serve last month, if ``loosen_when_short``."""
         return bool(self.p["loosen_when_short"]) and obs.shortfall_by_lab.get(deal.target, 0.0) > 0
+
+    def match_limits(self, obs: HyperscalerObs) -> dict[str, float]:
+        """USD bn it would pay, per lab it holds a right of first refusal over, to match a rival's
+        offer: its margin over capacity cost on the lab's spend with it over ``match_months``
+        (at most the deal's term left), within ``invest_share`` of its cash."""
+        margin = 1 - obs.capacity_cost_per_eff_gw / max(obs.price, 1e-9)
+        budget = max(obs.cash_bn, 0.0) * self.p["invest_share"]
+        return {
+            d.target: min(
+                budget,
+                bargaining.retention_value(
+                    obs.revenue_by_lab.get(d.target, 0.0),
+                    margin,
+                    min(d.months_left, self.p["match_months"]),
+                ),
+            )
+            for d in obs.deals
+            if d.exclusivity.first_refusal
+        }
 
     def promised_inhouse_share(self, obs: HyperscalerObs) -> float:
         """Share of an offer's committed compute promised on its own chips."""

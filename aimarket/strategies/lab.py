@@ -92,22 +92,45 @@ class Balanced(Strategy):
             training_budget_bn=training,
             raise_bn=raise_bn,
             accept=[o.id for o in accepted],
+            surplus_bn={o.id: self.value(obs, o) for o in accepted},
             request_loosen=request,
             break_deals=broken,
         )
 
     def value(self, obs: LabObs, offer: OfferView) -> float:
-        """USD bn the offer is worth to the lab: the money (credits at a discount), less what
-        binding itself costs in compute over its planning horizon, less the exit penalties of
-        the clauses it would break. Shares sold at the market valuation cost nothing beyond the
-        money they bring; a cloud taking a majority binds the lab as an exclusive clause does
-        (a parent's cloud is its only provider)."""
+        """USD bn the offer is worth to the lab: the money (credits at a discount), plus what its
+        compute contract saves against the spot market, less what binding itself costs in
+        compute over its planning horizon, less the exit penalties of the clauses it would
+        break. Shares sold at the market valuation cost nothing beyond the money they bring; a
+        cloud taking a majority binds the lab as an exclusive clause does (a parent's cloud is
+        its only provider)."""
         worth = offer.amount_bn * (1 - offer.credit_share * self.p["credit_discount"])
         clause = offer.exclusivity
         if offer.investor_type == "hyperscaler" and offer.stake_after >= 0.5:
             clause = Exclusivity.EXCLUSIVE
         conflict = sum(d.exit_penalty_bn for d in obs.deals if conflicts(d, offer))
-        return worth - self.binding_cost(obs, offer, clause) - conflict
+        contract = self.contract_value(obs, offer)
+        return worth + contract - self.binding_cost(obs, offer, clause) - conflict
+
+    def contract_value(self, obs: LabObs, offer: OfferView) -> float:
+        """USD bn the offer's take-or-pay compute is worth over ``planning_months`` (at most the
+        term): on the compute it needs, the spot price plus its recent unmet share at
+        ``shortfall_value``, less the contract price; compute beyond its needs is paid for and
+        wasted."""
+        if offer.commit_gw <= 0:
+            return 0.0
+        p = self.p
+        months = min(offer.duration_months, p["planning_months"])
+        prices = obs.public.compute_prices
+        spot = prices.get(offer.investor, obs.expected_compute_price)
+        recent = obs.shortfall_history[-6:]
+        short = float(np.mean(recent)) if recent else 0.0
+        need = obs.serving_need_gw + obs.planned_training_gw
+        used = min(offer.commit_gw, need)
+        gain = (
+            used * spot * (1 + short * p["shortfall_value"]) - offer.commit_gw * offer.commit_price
+        )
+        return months * gain
 
     def binding_cost(self, obs: LabObs, offer: OfferView, clause: Exclusivity) -> float:
         """USD bn an exclusive tie to the offering cloud costs over ``planning_months`` (at most

@@ -142,6 +142,8 @@ def hyperscaler_obs(draw) -> HyperscalerObs:
         loosen_requests=requests,
         shortfall_by_lab=draw(st.dictionaries(st.sampled_from(LABS), st.floats(0.0, 5.0))),
         holdings_bn=draw(st.floats(0.0, 100.0)),
+        revenue_by_lab=draw(st.dictionaries(st.sampled_from(LABS), st.floats(0.0, 5.0))),
+        capacity_cost_per_eff_gw=draw(st.floats(0.0, 2.0)),
     )
 
 
@@ -160,6 +162,7 @@ offer_view = st.builds(
     stake=frac,
     investor_capacity_eff_gw=st.floats(0.0, 50.0),
     stake_after=frac,
+    commit_price=st.floats(0.0, 3.0),
 )
 
 
