@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 
 from aimarket.clauses import Exclusivity
 from aimarket.deals import Cause
-from aimarket.markets import MarketState, capital, models
+from aimarket.markets import MarketState, bargaining, capital, compute, models
 from aimarket.model import AIMarket
-from aimarket.scenario import Market
+from aimarket.scenario import Market, load_scenario
 from aimarket.strategies import make
+from aimarket.strategies.base import LabDecision, OfferTerms
+from tests.conftest import variant
 from tests.test_strategies_behaviour import deal, lab_obs, offer
 
 RNG = np.random.default_rng(0)
@@ -130,3 +132,103 @@ def test_an_exclusive_tie_costs_the_price_premium_and_the_shortfall_in_dollars()
     big = dataclasses.replace(exclusive, investor_capacity_eff_gw=100.0, investor="C1")
     assert lab.binding_cost(obs, big, Exclusivity.EXCLUSIVE) == 0.0
     assert lab.value(obs, big) == pytest.approx(big.amount_bn)
+
+
+# ----------------------------------------------------------------------------- compute market
+@settings(max_examples=200, deadline=None)
+@given(
+    price=st.floats(0.05, 5.0),
+    budget=st.floats(0.1, 100.0),
+    capacity=st.floats(0.1, 50.0),
+    reserve=st.floats(0.0, 1.0),
+)
+def test_spot_prices_move_toward_the_price_that_clears_budget_limited_demand(
+    price, budget, capacity, reserve
+):
+    clearing = max(budget / capacity, reserve)  # eff-GW asked = budget / price
+    step = compute.next_price(price, budget / price, capacity, reserve, adjust=0.5)
+    assert min(price, clearing) - 1e-12 <= step or step == reserve
+    assert step <= max(price, clearing) + 1e-12  # never overshoots
+    assert step >= reserve
+    once = compute.next_price(price, budget / price, capacity, reserve, adjust=1.0)
+    assert once == pytest.approx(clearing)
+
+
+def test_a_scarce_cloud_raises_its_price_and_an_idle_one_falls_to_its_reserve(symmetric):
+    model = AIMarket(symmetric.with_overrides({"hyperscalers.CloudA.capacity_gw": 0.2}), rng=1)
+    for _ in range(12):
+        model.step()
+    a, b = model.firms["CloudA"], model.firms["CloudB"]
+    assert a.price > b.price  # the scarce cloud clears at a higher price
+    idle = {f"hyperscalers.Cloud{x}.capacity_gw": 40.0 for x in "ABC"}
+    glut = AIMarket(symmetric.with_overrides(idle), rng=1)
+    for _ in range(36):
+        glut.step()
+    for h in glut.ctx.hyperscalers:
+        assert h.price < 0.5 * symmetric.data["hyperscalers"][0]["compute_price"]
+        assert h.price >= h.reserve
+
+
+def test_contract_prices_split_the_gain_from_trade_nash_style():
+    assert bargaining.nash_price(1.0, 3.0, 0.5) == 2.0
+    assert bargaining.nash_price(1.0, 3.0, 1.0) == 3.0  # all bargaining power with the cloud
+    assert bargaining.nash_price(1.0, 0.5, 0.5) == 1.0  # no gain from trade: the cloud's cost
+    assert bargaining.buyer_value(2.0, 0.25, 1.0) == 2.5  # a short lab values a guarantee more
+    cost = bargaining.capacity_cost(10.0, 0.1, 2.0, 0.98, 1.09)
+    assert cost == pytest.approx((10.0 * (1.09 ** (1 / 12) - 1 + 0.02) + 0.1) / 2.0)
+
+
+def test_a_cheaper_guaranteed_contract_is_worth_more_to_a_lab():
+    lab = make("lab", "balanced", {"planning_months": 12})
+    obs = lab_obs(serving_need_gw=1.0, planned_training_gw=1.0)
+    cheap = offer(commit_gw=1.0, commit_price=0.05, duration_months=48)
+    dear = dataclasses.replace(cheap, commit_price=0.2)
+    spot = obs.public.compute_prices[cheap.investor]
+    assert lab.contract_value(obs, cheap) == pytest.approx(12 * (spot - 0.05))
+    assert lab.contract_value(obs, dear) < 0 < lab.contract_value(obs, cheap)
+
+
+# ----------------------------------------------------------------------------- first refusal
+def _rofr_case(limit: float, surplus: float):
+    """LabA holds a right of first refusal for CloudA; it accepts CloudB's exclusive offer,
+    worth ``surplus`` to it, while CloudA would pay at most ``limit`` to keep it."""
+    held = {
+        "id": "R",
+        "investor": "CloudA",
+        "target": "LabA",
+        "exclusivity": "rofr",
+        "duration_months": 48,
+        "exit_penalty_bn": 1.0,
+    }
+    model = AIMarket(variant(load_scenario("symmetric"), deals=[held]), rng=1)
+    model.step()
+    lab, holder = model.firms["LabA"], model.firms["CloudA"]
+    rival = model.book.propose("CloudB", OfferTerms("LabA", 5.0, exclusivity=Exclusivity.EXCLUSIVE))
+    holder.match_bn = {"LabA": limit}
+    before = lab.cash, holder.cash
+    lab.apply(
+        LabDecision(
+            accept=[rival.id],
+            surplus_bn={rival.id: surplus},
+            break_deals={"R": Cause.BETTER_OUTSIDE_OFFER},
+        )
+    )
+    return model, rival, before
+
+
+def test_a_first_refusal_holder_that_values_the_lab_more_matches_and_the_lab_stays():
+    model, rival, (lab_cash, holder_cash) = _rofr_case(limit=4.0, surplus=3.0)
+    assert model.book.deals["R"].restricts  # the clause stays
+    assert rival.status.value == "rejected"
+    assert model.firms["LabA"].cash == pytest.approx(lab_cash + 3.0)
+    assert model.firms["CloudA"].cash == pytest.approx(holder_cash - 3.0)
+    kinds = {(e["kind"], e["cause"]) for e in model.events.rows}
+    assert ("matched", "first_refusal") in kinds and ("rejected", "first_refusal") in kinds
+
+
+def test_a_rival_offer_worth_more_than_the_holders_match_ends_the_first_refusal():
+    model, rival, _ = _rofr_case(limit=2.0, surplus=3.0)
+    ended = not model.book.deals["R"].restricts
+    pending = "R" in model.book.conditional_breaks.get(rival.id, [])
+    assert ended or pending  # broken now, or once the rival's deal clears review
+    assert rival.status.value != "rejected"

@@ -24,11 +24,13 @@ from aimarket.strategies.base import (
 from aimarket.strategies.registry import register
 
 
-def demand_growth(history: tuple[float, ...], window: int = 6) -> float:
-    """Monthly growth factor of a demand history over ``window`` months, clipped to [0.97, 1.12]."""
+def demand_growth(
+    history: tuple[float, ...], window: int = 6, low: float = 0.97, high: float = 1.12
+) -> float:
+    """Monthly growth factor of a demand history over ``window`` months, within [low, high]."""
     if len(history) <= window or history[-window - 1] <= 1e-9:
         return 1.0
-    return float(np.clip((history[-1] / history[-window - 1]) ** (1 / window), 0.97, 1.12))
+    return float(np.clip((history[-1] / history[-window - 1]) ** (1 / window), low, high))
 
 
 def stake_cap(valuation_bn: float, stake: float) -> float:
@@ -48,6 +50,12 @@ class CapacityPlanner(Strategy):
         "headroom": Param(0.15, "fraction", "spare capacity targeted above forecast demand", gt=-1),
         "capex_share": Param(
             0.3, "fraction/month", "most of cash spent on new capacity a month", ge=0, le=1
+        ),
+        "min_forecast_growth": Param(
+            0.97, "x/month", "least demand growth it extrapolates (ASSUMPTION: -30 %/yr)", gt=0
+        ),
+        "max_forecast_growth": Param(
+            1.12, "x/month", "most demand growth it extrapolates (ASSUMPTION: 3.9x/yr)", gt=0
         ),
         "reserve_markup": Param(
             1.0, "x", "reserve spot price over its opex per eff-GW (short-run cost)", ge=0
@@ -78,7 +86,9 @@ class CapacityPlanner(Strategy):
     def decide(self, obs: HyperscalerObs, rng: np.random.Generator) -> HyperscalerDecision:
         p = self.p
         demand = obs.demand_history[-1] if obs.demand_history else obs.capacity_eff_gw
-        growth = demand_growth(obs.demand_history)
+        growth = demand_growth(
+            obs.demand_history, 6, p["min_forecast_growth"], p["max_forecast_growth"]
+        )
         lead = obs.build_lead_months
         # builds for growth only while the spot price covers the long-run cost of new capacity
         pays = obs.price >= obs.capacity_cost_per_eff_gw
