@@ -40,11 +40,13 @@ def stake_cap(valuation_bn: float, stake: float) -> float:
 
 @register
 class CapacityPlanner(Strategy):
-    """Builds to forecast demand, prices to utilisation, backs promising labs that are raising."""
+    """Builds to forecast demand while prices cover capacity cost, backs promising raising labs."""
 
     name = "capacity-planner"
     agent_type = "hyperscaler"
-    description = "builds to forecast demand, prices to utilisation, invests in raising labs"
+    description = (
+        "builds to forecast demand while prices cover capacity cost, invests in raising labs"
+    )
     classifier = {"uses": ["own demand", "raising labs"], "stochastic": False, "adaptive": False}
     params = {
         "headroom": Param(0.15, "fraction", "spare capacity targeted above forecast demand", gt=-1),
