@@ -111,10 +111,12 @@ def calibration_run(data: dict, seed: int, ticks: int | None) -> tuple[dict, lis
     """A batch run function: the standard run plus the per-tick series of `_extra`."""
     scenario = Scenario.from_data(data)
     model = AIMarket(scenario, rng=seed)
+    extras = []
     for _ in range(scenario.ticks if ticks is None else ticks):
         model.step()
-        model.rows[-1].update(_extra(model))
-    return model.outcome(), model.events.rows, model.rows
+        extras.append(_extra(model))
+    rows = [{**row, **extra} for row, extra in zip(model.rows, extras, strict=True)]
+    return model.outcome(), model.events.rows, rows
 
 
 def run_values(ts: pd.DataFrame) -> list[float]:
