@@ -67,6 +67,18 @@ class Balanced(Strategy):
         ),
         "patience_months": Param(6, "months", "shortfall window before it acts", ge=0),
         "shortfall_tolerance": Param(0.2, "fraction", "mean unmet share it tolerates", ge=0, le=1),
+        "accept_cover": Param(
+            1.5,
+            "x",
+            "accepts offers up to this times its ask (or a year of staff costs) (ASSUMPTION)",
+            ge=0,
+        ),
+        "break_cash_cover": Param(
+            1.2,
+            "x",
+            "breaks a refused clause only with cash above this times the penalty (ASSUMPTION)",
+            ge=0,
+        ),
     }
 
     def decide(self, obs: LabObs, rng: np.random.Generator) -> LabDecision:
@@ -162,13 +174,13 @@ class Balanced(Strategy):
 
     def may_break(self, obs: LabObs, deal: DealView) -> bool:
         """Breaks a clause whose loosening was refused if its cash covers the penalty well."""
-        return obs.cash_bn > 1.2 * deal.exit_penalty_bn
+        return obs.cash_bn > self.p["break_cash_cover"] * deal.exit_penalty_bn
 
     def _accept(self, obs: LabObs, raise_bn: float) -> list[OfferView]:
         scored = sorted(((self.value(obs, o), o) for o in obs.offers), key=lambda x: -x[0])
         accepted: list[OfferView] = []
         total = 0.0
-        want = max(raise_bn, obs.staff_cost_bn * 12) * 1.5
+        want = max(raise_bn, obs.staff_cost_bn * 12) * self.p["accept_cover"]
         for value, offer in scored:
             if value <= 0 or total >= want or any(conflicts(a, offer) for a in accepted):
                 continue
