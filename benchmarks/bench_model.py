@@ -1,8 +1,11 @@
 """Cost of one model run and of one tick as the agent populations grow.
 
     python benchmarks/bench_model.py [--ticks 120] [--scales 1 4 10] [--repeats 3] [--seed 0]
-        [--no-profile]
+        [--no-profile] [--boltzmann 7]
 
+0. The cost of one baseline run relative to Mesa's Boltzmann wealth model (``mesa.examples``,
+   100 agents x 100 steps), the two timed interleaved in this process, median ratio of
+   ``--boltzmann`` pairs: a machine-independent yardstick.
 1. One baseline run of ``--ticks`` months (wall time, best of ``--repeats``).
 2. The same with the hyperscalers, labs and chipmakers cloned k times (k in ``--scales``):
    every clone gets the suffix ``_2``, ``_3``, ...; its cap table and the deals in force at the
@@ -22,7 +25,10 @@ import copy
 import cProfile
 import io
 import pstats
+import statistics
 import time
+
+from mesa.examples import BoltzmannWealth
 
 from aimarket.scenario import Scenario, load_scenario
 from aimarket.simulation import simulate
@@ -79,6 +85,23 @@ def time_run(sc: Scenario, ticks: int, seed: int, repeats: int) -> float:
     return best
 
 
+def boltzmann_ratio(ticks: int, seed: int, pairs: int) -> tuple[float, float, float]:
+    """Median over ``pairs`` interleaved timings: (baseline run s, Boltzmann run s, ratio)."""
+    sc = scaled_scenario(1)
+    ours, theirs = [], []
+    for _ in range(pairs):
+        start = time.perf_counter()
+        simulate(sc, seed, ticks=ticks)
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        model = BoltzmannWealth()
+        for _ in range(100):
+            model.step()
+        theirs.append(time.perf_counter() - start)
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    return statistics.median(ours), statistics.median(theirs), statistics.median(ratios)
+
+
 def profile(sc: Scenario, ticks: int, seed: int) -> str:
     prof = cProfile.Profile()
     prof.enable()
@@ -100,7 +123,15 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--boltzmann", type=int, default=7, help="interleaved pairs (0: skip)")
     args = ap.parse_args()
+
+    if args.boltzmann:
+        ours, theirs, ratio = boltzmann_ratio(args.ticks, args.seed, args.boltzmann)
+        print(
+            f"baseline {args.ticks} ticks: {ours:.3f} s; Boltzmann wealth 100 agents x 100 steps:"
+            f" {theirs:.3f} s; ratio (median of {args.boltzmann}) {ratio:.1f}x"
+        )
 
     rows = []
     for k in args.scales:
