@@ -257,8 +257,11 @@ class AIMarket(mesa.Model):
             deal = ctx.book.create(event, event.id)
             if event.type == "deal":
                 regulation.sign(deal, ctx)
-            else:
-                ctx.book.offer(deal)
+                continue
+            cloud, t = ctx.firms[deal.investor], deal.terms
+            if t.commit_gw > 0 and t.commit_price is None and cloud.agent_type == "hyperscaler":
+                t.commit_price = cloud.contract_price(ctx.firms[deal.target])  # bargained
+            ctx.book.offer(deal)
         for p in ctx.projects:
             p.receive_community_funding()
             p.apply(p.strategy.decide(p.observe(info), rng))
