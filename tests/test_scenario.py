@@ -72,16 +72,16 @@ def test_every_shipped_scenario_validates_and_runs(path):
         ),
         (
             MINIMAL.replace(
-                'name = "L"', 'name = "L"\nstrategy_params.exclusivity_aversion = -5.0'
+                'name = "L"', 'name = "L"\nstrategy_params.accept_cover = -5.0'
             ),
-            "labs.L.strategy_params.exclusivity_aversion",
+            "labs.L.strategy_params.accept_cover",
             "must be a number >= 0 (got -5.0)",
         ),
         (
             MINIMAL.replace(
-                'name = "L"', 'name = "L"\nstrategy_params.exclusivity_aversion = "abc"'
+                'name = "L"', 'name = "L"\nstrategy_params.accept_cover = "abc"'
             ),
-            "labs.L.strategy_params.exclusivity_aversion",
+            "labs.L.strategy_params.accept_cover",
             "must be a number >= 0 (got 'abc')",
         ),
         (

@@ -48,7 +48,7 @@ def test_a_number_is_accepted_exactly_within_its_bounds(cls, key, p, x):
 @pytest.mark.parametrize("value", [True, "abc", "1", [1.0], None])
 def test_numbers_refuse_booleans_text_and_lists(value):
     with pytest.raises(ParamError, match="must be a number >= 0"):
-        make("lab", "balanced", {"exclusivity_aversion": value})
+        make("lab", "balanced", {"accept_cover": value})
 
 
 def test_every_default_is_within_its_own_bounds():
@@ -76,8 +76,8 @@ def test_conformance_refuses_a_default_outside_its_bounds():
     ("args", "message"),
     [
         (
-            ["run", "baseline", "--set", "labs.OpenAI.strategy_params.exclusivity_aversion=-5"],
-            "labs.OpenAI.strategy_params.exclusivity_aversion: must be a number >= 0 (got -5)",
+            ["run", "baseline", "--set", "labs.OpenAI.strategy_params.accept_cover=-5"],
+            "labs.OpenAI.strategy_params.accept_cover: must be a number >= 0 (got -5)",
         ),
         (
             ["batch", "baseline", "--sweep", "labs.OpenAI.strategy_params.credit_discount=0.1,2"],
