@@ -52,7 +52,11 @@ CASES = [
         "labs.L.strategy_params.accept_cover",
         "got nan",
     ),
-    (lab("strategy_params.break_cash_cover = [1]"), "labs.L.strategy_params.break_cash_cover", "got [1]"),
+    (
+        lab("strategy_params.break_cash_cover = [1]"),
+        "labs.L.strategy_params.break_cash_cover",
+        "got [1]",
+    ),
     (MINIMAL.replace('"C"', '"suppliers"'), "(top level)", "reserved"),
     (MINIMAL.replace('"L"', '"credit:x"'), "(top level)", "reserved"),
     (MINIMAL + DEAL + DEAL, "(top level)", "duplicate deal ids"),

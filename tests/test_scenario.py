@@ -71,16 +71,12 @@ def test_every_shipped_scenario_validates_and_runs(path):
             "must be a number in [0, 1) (got 1.0)",
         ),
         (
-            MINIMAL.replace(
-                'name = "L"', 'name = "L"\nstrategy_params.accept_cover = -5.0'
-            ),
+            MINIMAL.replace('name = "L"', 'name = "L"\nstrategy_params.accept_cover = -5.0'),
             "labs.L.strategy_params.accept_cover",
             "must be a number >= 0 (got -5.0)",
         ),
         (
-            MINIMAL.replace(
-                'name = "L"', 'name = "L"\nstrategy_params.accept_cover = "abc"'
-            ),
+            MINIMAL.replace('name = "L"', 'name = "L"\nstrategy_params.accept_cover = "abc"'),
             "labs.L.strategy_params.accept_cover",
             "must be a number >= 0 (got 'abc')",
         ),
