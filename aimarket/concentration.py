@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 Ownership = Mapping[str, Mapping[str, float]]
 
 
@@ -28,25 +30,26 @@ def mhhi(
     ``j``'s controllers give to firm ``k``'s profit relative to ``j``'s own.
     """
     gamma, beta = gamma or {}, beta or {}
-
-    def g(j: str) -> Mapping[str, float]:
-        return gamma.get(j) or {j: 1.0}
-
-    def b(j: str) -> Mapping[str, float]:
-        return beta.get(j) or {j: 1.0}
-
     firms = [f for f, s in shares.items() if s > 0]
-    total = sum(shares[f] ** 2 for f in firms)
-    for j in firms:
-        gj = g(j)
-        own = sum(w * b(j).get(i, 0.0) for i, w in gj.items())
-        if own <= 0:
-            continue  # controllers with no interest in j: the ratio is undefined; counted as 0
-        for k in firms:
-            if k != j:
-                cross = sum(w * b(k).get(i, 0.0) for i, w in gj.items())
-                total += shares[j] * shares[k] * cross / own
-    return 10_000.0 * total
+    if not firms:
+        return 0.0
+    g = [gamma.get(j) or {j: 1.0} for j in firms]
+    b = [beta.get(j) or {j: 1.0} for j in firms]
+    owners = {o: n for n, o in enumerate({o: None for m in (*g, *b) for o in m})}
+    G = np.zeros((len(firms), len(owners)))
+    B = np.zeros_like(G)
+    for j, (gj, bj) in enumerate(zip(g, b, strict=True)):
+        for o, w in gj.items():
+            G[j, owners[o]] = w
+        for o, w in bj.items():
+            B[j, owners[o]] = w
+    s = np.array([shares[f] for f in firms])
+    cross = G @ B.T  # [j, k]: weight j's controllers put on k's profit
+    own = np.diag(cross).copy()
+    np.fill_diagonal(cross, 0.0)
+    # controllers with no interest in j: the ratio is undefined; counted as 0
+    ratio = np.divide(cross, own[:, None], out=np.zeros_like(cross), where=own[:, None] > 0)
+    return float(10_000.0 * (s @ s + s @ ratio @ s))
 
 
 def controller(stakes: Mapping[str, float], control_stake: float) -> str:
