@@ -30,9 +30,14 @@ def mhhi(
     ``j``'s controllers give to firm ``k``'s profit relative to ``j``'s own.
     """
     gamma, beta = gamma or {}, beta or {}
-    firms = [f for f, s in shares.items() if s > 0]
+    positive = [f for f, s in shares.items() if s > 0]
+    owners_of = {o for maps in (gamma, beta) for j in positive for o in maps.get(j) or ()}
+    # a firm that no one else holds and that holds no one only adds its own squared share
+    firms = [f for f in positive if f in gamma or f in beta or f in owners_of]
+    involved = set(firms)
+    alone = sum(shares[f] ** 2 for f in positive if f not in involved)
     if not firms:
-        return 0.0
+        return 10_000.0 * alone
     g = [gamma.get(j) or {j: 1.0} for j in firms]
     b = [beta.get(j) or {j: 1.0} for j in firms]
     owners = {o: n for n, o in enumerate({o: None for m in (*g, *b) for o in m})}
@@ -44,12 +49,12 @@ def mhhi(
         for o, w in bj.items():
             B[j, owners[o]] = w
     s = np.array([shares[f] for f in firms])
-    cross = G @ B.T  # [j, k]: weight j's controllers put on k's profit
+    cross = np.einsum("ji,ki->jk", G, B)  # [j, k]: weight j's controllers put on k's profit
     own = np.diag(cross).copy()
     np.fill_diagonal(cross, 0.0)
     # controllers with no interest in j: the ratio is undefined; counted as 0
     ratio = np.divide(cross, own[:, None], out=np.zeros_like(cross), where=own[:, None] > 0)
-    return float(10_000.0 * (s @ s + s @ ratio @ s))
+    return float(10_000.0 * (alone + s @ s + s @ ratio @ s))
 
 
 def controller(stakes: Mapping[str, float], control_stake: float) -> str:
