@@ -281,6 +281,12 @@ class Lab(Agent):
         "[YYYY-MM] month the lab enters; before it, it neither trains, sells, pays, raises nor"
         " receives offers (none: from the start)",
     )
+    revenue_growth_per_year: float | None = _f(
+        None,
+        "[x/yr] revenue growth it showed in the year before the start, which investors see until"
+        " the run has a year of its record (none: the market's long-run growth)",
+        gt=0,
+    )
 
 
 class Chipmaker(Supplier):

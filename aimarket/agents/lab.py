@@ -181,19 +181,21 @@ class Lab(Firm):
         return "active"
 
     def revenue_growth(self) -> float:
-        """Monthly revenue growth factor it has shown over ``market.growth_shown_months`` (fewer
-        months while its record is shorter), at most ``max_growth_shown_per_year``; the long-run
-        rate while it has no revenue record."""
+        """Monthly revenue growth factor it has shown over the last ``market.growth_shown_months``,
+        at most ``max_growth_shown_per_year``: months before its record count at the growth it
+        showed before the start (``revenue_growth_per_year``, else the long-run rate)."""
         market = self.ctx.world.spec.market
+        window = market.growth_shown_months
         cap = market.max_growth_shown_per_year ** (1 / 12)
+        prior = (self.spec.revenue_growth_per_year or market.long_run_growth_per_year) ** (1 / 12)
         history = self.revenue_history
-        months = min(market.growth_shown_months, len(history) - 1)
-        if months < 1 or history[-1] <= 0:
+        months = min(window, len(history) - 1)
+        if len(history) and history[-1] <= 0:
             return market.long_run_growth_per_year ** (1 / 12)
-        before = history[-1 - months]
-        if before <= 0:
+        if months >= 1 and history[-1 - months] <= 0:
             return cap
-        return min((history[-1] / before) ** (1 / months), cap)
+        observed = history[-1] / history[-1 - months] if months >= 1 else 1.0
+        return min((prior ** (window - months) * observed) ** (1 / window), cap)
 
     def issue_equity(self, investor: str, stake: float) -> None:
         """Dilute every holder by ``stake`` and give it to ``investor``."""
