@@ -63,6 +63,15 @@ def _sum(table: Mapping[tuple, float], kinds: Collection[str]) -> float:
     return sum(v for key, v in table.items() if key[1] in kinds)
 
 
+def _by_firm(table: Mapping[tuple, float], kinds: Collection[str]) -> dict[str, float]:
+    """USD bn of a ledger table keyed ``(firm, kind, ...)`` summed by firm over ``kinds``."""
+    out: dict[str, float] = defaultdict(float)
+    for key, amount in table.items():
+        if key[1] in kinds:
+            out[key[0]] += amount
+    return dict(out)
+
+
 def cloud_revenue(ledger: Ledger, *, month: bool = False) -> float:
     """Cloud revenue (USD bn) over the run, or this month with ``month``."""
     return _sum(ledger.received_flows if month else ledger.received, CLOUD_REVENUE)
@@ -92,23 +101,20 @@ def circular_share(
 
 def circular_revenue_of(ledger: Ledger, kinds: Collection[str] = CLOUD_REVENUE) -> dict[str, float]:
     """USD bn of circular revenue of ``kinds`` over the run, by receiving firm."""
-    out: dict[str, float] = defaultdict(float)
-    for (firm, kind, _), amount in ledger.circular.items():
-        if kind in kinds:
-            out[firm] += amount
-    return dict(out)
+    return _by_firm(ledger.circular, kinds)
+
+
+def captive_revenue(ledger: Ledger, *, month: bool = False) -> dict[str, float]:
+    """USD bn of captive cloud revenue by cloud over the run, or this month with ``month``."""
+    return _by_firm(ledger.captive_flows if month else ledger.captive, CLOUD_REVENUE)
 
 
 def cloud_shares(ledger: Ledger, *, captive: bool = True) -> dict[str, float]:
     """Each cloud's share of cloud revenue over the run, with or without captive revenue."""
-    revenue: dict[str, float] = defaultdict(float)
-    for (firm, kind), amount in ledger.received.items():
-        if kind in CLOUD_REVENUE:
-            revenue[firm] += amount
+    revenue = _by_firm(ledger.received, CLOUD_REVENUE)
     if not captive:
-        for (firm, kind), amount in ledger.captive.items():
-            if kind in CLOUD_REVENUE:
-                revenue[firm] -= amount
+        for firm, amount in captive_revenue(ledger).items():
+            revenue[firm] -= amount
     total = sum(max(v, 0.0) for v in revenue.values())
     return {f: (max(v, 0.0) / total if total > 0 else 0.0) for f, v in revenue.items()}
 

@@ -32,7 +32,8 @@ from aimarket.metrics import (
 
 
 def measure_layers(ctx: Context) -> None:
-    """Each layer's shares by firm at the end of the month, and the blocs they are measured on."""
+    """Each layer's shares by firm at the end of the month, with all revenue and under the
+    regulators' market definition (cloud revenue without captive revenue)."""
     labs = ctx.labs
     usage_total = sum(lab.usage_share for lab in labs) + ctx.markets.open_share
     chips = {c.name: sum(c.delivered) for c in ctx.chipmakers}
@@ -44,6 +45,9 @@ def measure_layers(ctx: Context) -> None:
         else {},
         "chips": normalise(chips),
     }
+    captive = money.captive_revenue(ctx.ledger, month=True)  # USD bn by cloud
+    merchant = {h.name: max(h.revenue - captive.get(h.name, 0.0), 0.0) for h in ctx.hyperscalers}
+    ctx.blocs.review_shares = ctx.blocs.layer_shares | {"cloud": normalise(merchant)}
 
 
 def month_row(ctx: Context) -> dict[str, Any]:
