@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 
 from aimarket.errors import SimulationError
 
@@ -309,11 +309,6 @@ class Ledger:
     def owner(self, account: str) -> str:
         """Who owns ``account``: the holder of a credit account, else the account itself."""
         return self._holder.get(account, account)
-
-    def net_of(self, name: str, exclude: Collection[str] = ()) -> float:
-        """USD bn ``name`` received minus paid over the run (cash and credits), except ``exclude``
-        kinds."""
-        return sum(v for (who, kind), v in self.net.items() if who == name and kind not in exclude)
 
     def credits_of(self, holder: str) -> dict[str, float]:
         """Credit balances of ``holder`` by issuer (USD bn)."""
