@@ -541,6 +541,8 @@ def _declared_outcome_types() -> dict[str, pa.DataType]:
         dtype = spec[0] if isinstance(spec, tuple | list) else spec
         dtype = getattr(dtype, "__name__", dtype)
         dtype = str(dtype).lower()  # pandas' nullable "Int64" is int64 with nulls in Arrow
+        if dtype == "mapping":  # a struct, typed from its values
+            continue
         types[name] = pa.type_for_alias(aliases.get(dtype, dtype))
     return types
 

@@ -109,31 +109,38 @@ class Blocs:
     """The bloc structure of the month and each layer's shares it is measured on.
 
     ``layer_shares`` (fractions by firm, per layer) are last month's market results;
-    ``bloc_of`` and ``bloc_hhi`` are fixed between updates (start of the month and its end).
+    ``review_shares`` the same under the regulators' market definition (the cloud layer without
+    captive revenue: revenue from the cloud's own group or paid with its group's money, see
+    ``aimarket.money``; the other layers as ``layer_shares``). ``bloc_of``, ``bloc_hhi`` and
+    ``review_bloc_hhi`` are fixed between updates (start of the month and its end).
     """
 
     def __init__(self, firms: Iterable[str], fringe: Mapping[str, int]) -> None:
         self.firms = tuple(firms)
         self.fringe = dict(fringe)
         self.layer_shares: dict[str, dict[str, float]] = {layer: {} for layer in LAYERS}
+        self.review_shares: dict[str, dict[str, float]] = {layer: {} for layer in LAYERS}
         self.bloc_of: dict[str, str] = {f: f for f in self.firms}
         self.bloc_hhi: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
+        self.review_bloc_hhi: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
 
     def update(self, ties: Iterable[tuple[str, str]]) -> None:
-        """Blocs from the ties in force, and their HHI per layer."""
+        """Blocs from the ties in force, and their HHI per layer (both market definitions)."""
         self.bloc_of = bloc_map(self.firms, ties)
         self.bloc_hhi = self.hhi_by_layer(self.bloc_of)
+        self.review_bloc_hhi = self.hhi_by_layer(self.bloc_of, review=True)
 
-    def shares(self, layer: str, bloc_of: Mapping[str, str] | None = None) -> dict[str, float]:
+    def shares(
+        self, layer: str, bloc_of: Mapping[str, str] | None = None, *, review: bool = False
+    ) -> dict[str, float]:
         """Shares of ``layer`` by bloc (``bloc_of``: this month's blocs; ``{}``: by firm), a
-        fringe split into its firms."""
-        return bloc_shares(
-            self.layer_shares[layer], self.bloc_of if bloc_of is None else bloc_of, self.fringe
-        )
+        fringe split into its firms; ``review``: the regulators' market definition."""
+        table = self.review_shares if review else self.layer_shares
+        return bloc_shares(table[layer], self.bloc_of if bloc_of is None else bloc_of, self.fringe)
 
-    def hhi_by_layer(self, bloc_of: Mapping[str, str]) -> dict[str, float]:
+    def hhi_by_layer(self, bloc_of: Mapping[str, str], *, review: bool = False) -> dict[str, float]:
         """Bloc HHI (points) of every layer under the bloc map ``bloc_of``."""
-        return {layer: hhi(self.shares(layer, bloc_of).values()) for layer in LAYERS}
+        return {layer: hhi(self.shares(layer, bloc_of, review=review).values()) for layer in LAYERS}
 
     def members(self, label: str) -> set[str]:
         """Firms of the bloc labelled ``label``."""

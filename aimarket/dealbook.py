@@ -204,13 +204,14 @@ class DealBook:
             stake = t.stake if t.stake is not None else amount / (self.valuation(lab) + amount)
             if pay:
                 self.ledger.transfer(
-                    deal.investor, lab.name, amount * (1 - t.credit_share), "equity"
+                    deal.investor, lab.name, amount * (1 - t.credit_share), "equity", deal.id
                 )
                 self.ledger.transfer(
                     deal.investor,
                     credit_account(lab.name, deal.investor),
                     amount * t.credit_share,
                     "equity_credits",
+                    deal.id,
                 )
                 lab.issue_equity(deal.investor, stake)
             deal.stake_acquired = lab.cap_table.get(deal.investor, 0.0)

@@ -170,21 +170,23 @@ class Information:
         )
 
     # ------------------------------------------------------------------ regulators
+    # Regulators measure every layer on ``Blocs.review_shares``: the cloud layer without captive
+    # revenue (revenue from the cloud's own group or paid with its group's money).
     def vertical_shares(self) -> dict[str, tuple[float, str]]:
         """Per adjacent pair the monopoly test watches (``monopoly.vertical_pairs``): the largest
-        share one bloc holds in both layers (fraction) and that bloc's label."""
+        share one bloc holds in both layers (fraction, regulators' shares) and that bloc's label."""
         b = self.ctx.blocs
         watched = self.ctx.world.spec.monopoly.vertical_pairs
         return {
-            pair: vertical_share(b.shares(pair.split("-")[0]), b.shares(pair.split("-")[1]))
+            pair: vertical_share(*(b.shares(layer, review=True) for layer in pair.split("-")))
             for pair in PAIRS
             if pair in watched
         }
 
     def bloc_hhi(self) -> dict[str, float]:
-        """This month's bloc HHI of the layers the monopoly test watches."""
+        """This month's bloc HHI (regulators' shares) of the layers the monopoly test watches."""
         watched = self.ctx.world.spec.monopoly.layers
-        return {k: v for k, v in self.ctx.blocs.bloc_hhi.items() if k in watched}
+        return {k: v for k, v in self.ctx.blocs.review_bloc_hhi.items() if k in watched}
 
     def cap_tables(self) -> CapTables:
         """Entered labs' cap tables (lab -> holder -> stake), agent holders only."""
@@ -196,15 +198,15 @@ class Information:
 
     def mhhi(self, tables: CapTables) -> dict[str, float]:
         """Modified HHI (points) of every layer under the ownership ``tables`` (last month's
-        firm shares, an atomistic fringe split into its firms)."""
+        firm shares as regulators measure them, an atomistic fringe split into its firms)."""
         gamma, beta = concentration.ownership(tables, self.ctx.world.spec.market.control_stake)
         return {
-            layer: concentration.mhhi(self.ctx.blocs.shares(layer, {}), gamma, beta)
+            layer: concentration.mhhi(self.ctx.blocs.shares(layer, {}, review=True), gamma, beta)
             for layer in LAYERS
         }
 
     def _firm_share(self, layer: str, firm: str) -> float:
-        shares = self.ctx.blocs.shares(layer, {})
+        shares = self.ctx.blocs.shares(layer, {}, review=True)
         return shares.get(firm, shares.get(f"{firm}/1", 0.0))
 
     def _group_share(self, layer: str, tables: CapTables, *firms: str) -> float:

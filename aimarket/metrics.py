@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from aimarket.blocs import LAYERS, PAIRS
+from aimarket.money import ORIGIN_KINDS_REPORTED
 
 REGIMES = ("competitive", "exclusive-blocs", "monopoly-like", "open-dominant")
 
@@ -54,7 +55,18 @@ TIMESERIES_FIELDS: dict[str, tuple[str, str]] = {
     },
     "circular_revenue_share": (
         "float64",
-        "[fraction] cloud revenue paid with the cloud's own credits",
+        "[fraction] cloud revenue paid with money of the cloud's group (aimarket.money)",
+    ),
+    **{
+        f"circular_share_{kind}": (
+            "float64",
+            f"[fraction] cloud revenue paid with the cloud group's money of origin kind {kind}",
+        )
+        for kind in ORIGIN_KINDS_REPORTED
+    },
+    "captive_revenue_share": (
+        "float64",
+        "[fraction] cloud revenue from the cloud's own group or paid with its group's money",
     ),
     "active_exclusive": ("int64", "[count] deals with an exclusive clause in force"),
     "mean_providers": ("float64", "[count] mean number of clouds labs bought compute from"),
@@ -123,7 +135,24 @@ OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
     "max_vertical_bloc": ("string", "[-] the bloc (its label) of max_vertical_share"),
     "circular_revenue_share": (
         "float64",
-        "[fraction] cloud revenue over the run paid with own credits",
+        "[fraction] cloud revenue over the run paid with money of the receiving cloud's group "
+        "(its credits, equity, group funding, vendor financing, members' own money): the total of "
+        "circular_revenue_share_by_origin",
+    ),
+    "circular_revenue_share_by_origin": (
+        "mapping",
+        "[fraction] the same by origin kind: credits, equity, group_funding, vendor_financing, "
+        "sponsorship, own (a group member's own money); a struct column in run stores",
+    ),
+    "captive_revenue_share": (
+        "float64",
+        "[fraction] cloud revenue over the run from the cloud's own group or paid with its "
+        "group's money",
+    ),
+    "circular_chip_revenue_share": (
+        "float64",
+        "[fraction] chip revenue over the run paid with money of the chipmaker's group (vendor "
+        "financing coming home)",
     ),
     "regulator_reviews": ("int64", "[count] deal reviews completed"),
     "regulator_blocks": ("int64", "[count] deals blocked"),
@@ -156,18 +185,29 @@ OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
 #: compute credits granted with an investment, a parent's funding of its lab, donations.
 FINANCING = ("equity", "equity_credits", "equity_outside", "group_funding", "community_funding")
 
-#: Per-firm outcome fields, one column per firm: ``payoff.<firm>``, ``value.<firm>``.
+#: Per-firm outcome fields, one column per firm (``payoff.<firm>``, ...; the cloud fields per
+#: cloud with cloud revenue).
 FIRM_FIELDS: dict[str, tuple[str, str]] = {
     "payoff": (
         "float64",
-        "[USD bn] cumulative profit over the run: money the firm received minus money it paid "
-        "(cash and compute credits, from the ledger), financing (FINANCING kinds) excluded; "
-        "capital spending counts when paid",
+        "[USD bn] cumulative group-consistent profit over the run: money the firm received minus "
+        "money it paid (cash and compute credits, from the ledger), financing (FINANCING kinds) "
+        "and internal flows (financing money coming home to its group; aimarket.money.payoffs) "
+        "excluded; capital spending counts when paid",
     ),
     "value": (
         "float64",
         "[USD bn] end-of-run firm value: cash + credits held + equity stakes in labs at their "
         "valuation (physical capacity not counted)",
+    ),
+    "circular_revenue": (
+        "float64",
+        "[USD bn] a cloud's revenue over the run paid with money of its group (clouds only)",
+    ),
+    "cloud_share": ("float64", "[fraction] a cloud's share of cloud revenue over the run"),
+    "cloud_share_ex_captive": (
+        "float64",
+        "[fraction] a cloud's share of cloud revenue over the run without captive revenue",
     ),
 }
 

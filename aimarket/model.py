@@ -24,7 +24,7 @@ from typing import Any
 
 import mesa
 
-from aimarket import blocs, records, regulation
+from aimarket import blocs, money, records, regulation
 from aimarket.agents import AGENT_TYPES, Chipmaker, Hyperscaler, Lab, OpenSourceProject
 from aimarket.blocs import Blocs
 from aimarket.context import Context
@@ -84,6 +84,7 @@ class AIMarket(mesa.Model):
         ctx.chipmakers = list(self.agents_by_type.get(Chipmaker, []))
         ctx.projects = list(self.agents_by_type.get(OpenSourceProject, []))
         ctx.regulators = list(self.agents_by_type.get(Regulator, []))
+        money.attach(ledger, ctx.firms, (c.name for c in ctx.chipmakers))
         ctx.labs = self._entered()
         start_price = compute.mean_price(ctx.hyperscalers)
         ctx.markets = MarketState(

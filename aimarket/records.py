@@ -15,6 +15,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from aimarket import money
 from aimarket.agents import AGENT_COLUMNS, BY_NAME
 from aimarket.blocs import LAYERS, PAIRS, hhi, vertical_share
 from aimarket.clauses import Exclusivity
@@ -31,7 +32,8 @@ from aimarket.metrics import (
 
 
 def measure_layers(ctx: Context) -> None:
-    """Each layer's shares by firm at the end of the month, and the blocs they are measured on."""
+    """Each layer's shares by firm at the end of the month, with all revenue and under the
+    regulators' market definition (cloud revenue without captive revenue)."""
     labs = ctx.labs
     usage_total = sum(lab.usage_share for lab in labs) + ctx.markets.open_share
     chips = {c.name: sum(c.delivered) for c in ctx.chipmakers}
@@ -43,6 +45,9 @@ def measure_layers(ctx: Context) -> None:
         else {},
         "chips": normalise(chips),
     }
+    captive = money.captive_revenue(ctx.ledger, month=True)  # USD bn by cloud
+    merchant = {h.name: max(h.revenue - captive.get(h.name, 0.0), 0.0) for h in ctx.hyperscalers}
+    ctx.blocs.review_shares = ctx.blocs.layer_shares | {"cloud": normalise(merchant)}
 
 
 def month_row(ctx: Context) -> dict[str, Any]:
@@ -61,11 +66,7 @@ def month_row(ctx: Context) -> dict[str, Any]:
         key = pair.replace("-", "_")
         row[f"vertical_share_{key}"] = share
         row[f"vertical_bloc_{key}"] = label
-    flows = ledger.flows
-    cloud_revenue = flows["compute"] + flows["compute_credit"]
-    row["circular_revenue_share"] = (
-        float(flows["compute_credit"] / cloud_revenue) if cloud_revenue > 0 else 0.0
-    )
+    row.update(money.month_fields(ledger))
     row["active_exclusive"] = sum(
         d.terms.exclusivity is Exclusivity.EXCLUSIVE for d in c.book.binding()
     )
@@ -131,8 +132,6 @@ def outcome(ctx: Context, info: Information, rows: list[dict]) -> dict:
     """The outcome record of the run so far (``metrics.OUTCOME_FIELDS``) with each firm's
     ``payoff.<firm>`` and ``value.<firm>``."""
     ledger, book = ctx.ledger, ctx.book
-    totals = ledger.totals
-    revenue = totals["compute"] + totals["compute_credit"]
     restricted = 0.0
     usage_total = sum(lab.usage_share for lab in ctx.labs) + ctx.markets.open_share
     for lab in ctx.labs:
@@ -144,13 +143,20 @@ def outcome(ctx: Context, info: Information, rows: list[dict]) -> dict:
         ctx.events.rows,
         ctx.world.spec.monopoly.model_dump(),
         ctx.world.spec.regime.model_dump(),
-        totals["compute_credit"] / revenue if revenue > 0 else 0.0,
+        money.circular_share(ledger),
         len(book.ever_restricted),
         restricted,
     )
     held, _ = info.stakes()
-    return record | firm_fields(
-        {name: ledger.net_of(name, exclude=FINANCING) for name in ctx.firms},
-        {name: ledger.balance(name) + sum(ledger.credits_of(name).values()) for name in ctx.firms},
-        held,
+    return (
+        record
+        | money.outcome_fields(ledger)
+        | firm_fields(
+            money.payoffs(ledger, ctx.firms, FINANCING),
+            {
+                name: ledger.balance(name) + sum(ledger.credits_of(name).values())
+                for name in ctx.firms
+            },
+            held,
+        )
     )

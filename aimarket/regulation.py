@@ -160,9 +160,11 @@ def investigation_remedy(market: str, regulator: str, ctx: Context) -> None:
     book, tick = ctx.book, ctx.world.tick
     if "-" in market:
         up, down = market.split("-")
-        _, leader = vertical_share(ctx.blocs.shares(up), ctx.blocs.shares(down))
+        _, leader = vertical_share(
+            ctx.blocs.shares(up, review=True), ctx.blocs.shares(down, review=True)
+        )
     else:
-        shares = ctx.blocs.shares(market)
+        shares = ctx.blocs.shares(market, review=True)
         leader = max(shares, key=lambda k: (shares[k], k), default="")
     members = ctx.blocs.members(leader)
     hits = [d for d in book.binding() if d.investor in members or d.target in members]

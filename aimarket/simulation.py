@@ -35,6 +35,7 @@ class RunResult:
     events: list[dict]
     agents: list[dict] = field(default_factory=list)
     ledger: list[tuple] = field(default_factory=list)
+    money: dict[str, Any] = field(default_factory=dict)  # ``aimarket.money.run_summary``
 
 
 def simulate(
@@ -47,6 +48,7 @@ def simulate(
     non-finite or negative transfer: numpy's floating-point warnings are silenced meanwhile)."""
     import numpy as np
 
+    from aimarket import money
     from aimarket.model import AIMarket
 
     model = None
@@ -71,6 +73,7 @@ def simulate(
         events=model.events.rows,
         agents=_defined(*model.agent_rows, what="agent rows"),
         ledger=model.ledger.rows,
+        money=money.run_summary(model.ledger),
     )
 
 
@@ -119,6 +122,8 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
     """Write a run folder atomically: built in a temporary sibling, then renamed into place."""
     import pandas as pd
 
+    from aimarket.ledger import ROW_COLUMNS
+
     out = Path(out)
     if os.path.lexists(out):
         raise UserError(f"{out}: output folder exists; choose another --out or remove it")
@@ -134,9 +139,9 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
             result.events,
             columns=["tick", "date", "kind", "deal_id", "agent", "counterparty", "cause", "value"],
         ).to_parquet(tmp / "events.parquet", index=False)
-        pd.DataFrame(
-            result.ledger, columns=["tick", "source", "target", "amount", "kind"]
-        ).to_parquet(tmp / "ledger.parquet", index=False)
+        pd.DataFrame(result.ledger, columns=list(ROW_COLUMNS)).to_parquet(
+            tmp / "ledger.parquet", index=False
+        )
         summary = {
             "outcome": result.outcome,
             "scenario": scenario.name,
@@ -145,12 +150,24 @@ def write_run(result: RunResult, scenario: Scenario, out: Path) -> None:
             "seed": result.seed,
             "ticks": len(result.timeseries),
             "version": aimarket.__version__,
+            "money": result.money,
         }
         (tmp / "summary.json").write_text(jsonio.dumps(summary, indent=2))
+        _write_origin_flows(result, tmp / "origin_flows.png")
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _write_origin_flows(result: RunResult, path: Path) -> None:
+    """The figure of where each origin's money went (``analysis.money_flows``), if any flowed."""
+    from aimarket.analysis.money_flows import plot_origin_flows
+
+    flows = result.money.get("origin_flows", [])
+    fig = plot_origin_flows({(f["origin_kind"], f["destination"]): f["amount"] for f in flows})
+    if fig is not None:
+        fig.savefig(path, dpi=110)
 
 
 def parse_sets(pairs: list[str]) -> dict[str, str]:
@@ -186,6 +203,12 @@ def summary_lines(result: RunResult) -> list[str]:
         f" ({o['arrangement_breakdowns']} of {o['exclusive_arrangements']} cloud-lab arrangements)"
         + (f", first in month {first} ({o['first_breakdown_cause']})" if first is not None else ""),
         f"circular revenue share: {o['circular_revenue_share']:.1%}   open-weight share: {o['open_share_final']:.1%}",
+        "  by origin: "
+        + ", ".join(
+            f"{k} {v:.1%}"
+            for k, v in result.outcome["circular_revenue_share_by_origin"].items()
+            if v
+        ),
         f"regulators: {o['regulator_reviews']} reviews, {o['regulator_blocks']} blocks, {o['regulator_remedies']} remedies",
         f"consumer surplus: {o['consumer_surplus']:.1f} USD bn over the run",
     ]
@@ -214,7 +237,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = simulate(scenario, args.seed, ticks=args.ticks, detail=True)
     write_run(result, scenario, out)
     print("\n".join(summary_lines(result)))
-    print(f"outputs: {out}/ (timeseries, agents, events, ledger .parquet; summary.json)")
+    print(
+        f"outputs: {out}/ (timeseries, agents, events, ledger .parquet; summary.json;"
+        " origin_flows.png)"
+    )
     return 0
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aimarket.analysis import load_run
+from aimarket.analysis import load_run, money_flows
 from aimarket.analysis.cli import register_cli
 from aimarket.analysis.load import RunData
 from aimarket.analysis.report import analyse, build_report
@@ -39,7 +39,12 @@ def write_store(root, keep_timeseries=True, reps=30):
                     "hhi_cloud_final": 2000 + hhi / 2 + rng.normal(0, 200),
                     "hhi_models_final": 1800 + rng.normal(0, 300),
                     "hhi_chips_final": 6000 + rng.normal(0, 500),
-                    "circular_revenue_share": rng.beta(2, 5),
+                    "circular_revenue_share": (circular := rng.beta(2, 5)),
+                    "circular_revenue_share_by_origin": {
+                        "credits": 0.2 * circular,
+                        "group_funding": 0.8 * circular,
+                        "equity": 0.0,
+                    },
                     "consumer_surplus": 300 - (50 if deal else 0) + rng.normal(0, 20),
                     "exclusive_deals": 3,
                     "exclusivity_breakdowns": int(brk < 36),
@@ -62,6 +67,7 @@ def write_store(root, keep_timeseries=True, reps=30):
         np.where(failed, "Traceback...\nRuntimeError: boom", None), dtype=object
     )
     out.loc[failed, ["hhi_cloud_final", "consumer_surplus", "monopoly_like"]] = None
+    out["circular_revenue_share_by_origin"] = out["circular_revenue_share_by_origin"].where(~failed)
     (root / "outcomes").mkdir(parents=True)
     out.to_parquet(root / "outcomes" / "part-00000.parquet")
     (root / "events").mkdir()
@@ -140,11 +146,36 @@ def test_report_is_self_contained_with_figures_and_tables(report):
         f"paired_{DEAL}",
         "timeseries_envelopes",
         "prim_monopoly_like",
+        "circular_by_origin",
     ):
         assert (tables / f"{name}.csv").is_file(), name
     failures = pd.read_csv(tables / "failures.csv")
     assert failures["failed"].sum() == 2
     assert "could not be computed" not in text
+
+
+def test_report_stacks_the_mean_circular_share_by_origin_per_setting():
+    outcomes = pd.DataFrame(
+        {
+            "status": ["ok", "ok", "ok", "failed"],
+            "circular_revenue_share_by_origin": [
+                {"credits": 0.1, "group_funding": 0.3, "equity": 0.0},
+                {"credits": 0.3, "group_funding": 0.1, "equity": 0.0},
+                {"credits": 0.2, "group_funding": 0.0, "equity": 0.0},
+                None,
+            ],
+        }
+    )
+    settings = pd.Series(["a", "a", "b", "b"])
+    table = money_flows.circular_by_origin(outcomes, settings)
+    assert list(table.columns) == ["setting", "credits", "group_funding"]
+    assert list(table["setting"]) == ["a", "b"]
+    assert list(table["credits"]) == pytest.approx([0.2, 0.2])
+    assert list(table["group_funding"]) == pytest.approx([0.2, 0.0])
+    assert money_flows.plot_circular_by_origin(table) is not None
+    flows = {("group_funding", "home: compute"): 10.0, ("outside", "staff"): 2.0}
+    assert money_flows.plot_origin_flows(flows) is not None
+    assert money_flows.plot_origin_flows({}) is None
 
 
 def test_sections_degrade_to_notes_when_columns_are_missing(tmp_path):

@@ -7,8 +7,10 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from aimarket.cli import main
+from aimarket.ledger import ROW_COLUMNS
 
 
 def test_run_writes_every_output(tmp_path, capsys):
@@ -20,9 +22,32 @@ def test_run_writes_every_output(tmp_path, capsys):
     agents = pd.read_parquet(out / "agents.parquet")
     assert {"tick", "agent", "type", "cash"} <= set(agents.columns)
     ledger = pd.read_parquet(out / "ledger.parquet")
-    assert list(ledger.columns) == ["tick", "source", "target", "amount", "kind"]
+    assert list(ledger.columns) == list(ROW_COLUMNS)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 3 and summary["ticks"] == 12 and "regime" in summary["outcome"]
+    assert (out / "origin_flows.png").stat().st_size > 0
+
+
+def test_circular_revenue_is_recomputed_from_the_ledgers_origin_column(tmp_path):
+    """Revenue a cloud receives whose origin is that cloud or a firm of its group, over its cloud
+    revenue, from ``ledger.parquet`` alone: the reported total, by origin kind and by cloud."""
+    out = tmp_path / "run"
+    assert main(["run", "baseline", "--seed", "3", "--ticks", "24", "--out", str(out)]) == 0
+    outcome = json.loads((out / "summary.json").read_text())["outcome"]
+    ledger = pd.read_parquet(out / "ledger.parquet")
+    revenue = ledger[ledger.kind.isin(["compute", "compute_credit"])]
+    home = revenue[revenue.origin_group == revenue.target_group]
+    assert set(home.origin_kind) <= set(outcome["circular_revenue_share_by_origin"])
+    assert home.origin.isin(revenue.target).any()  # the cloud's own credits or equity
+    share = home.amount.sum() / revenue.amount.sum()
+    assert 0 < share == pytest.approx(outcome["circular_revenue_share"], abs=1e-9)
+    by_origin = home.groupby("origin_kind").amount.sum() / revenue.amount.sum()
+    assert by_origin["group_funding"] > 0
+    for kind, value in outcome["circular_revenue_share_by_origin"].items():
+        assert by_origin.get(kind, 0.0) == pytest.approx(value, abs=1e-9), kind
+    assert sum(outcome["circular_revenue_share_by_origin"].values()) == pytest.approx(share)
+    for cloud, amount in home.groupby("target").amount.sum().items():
+        assert outcome[f"circular_revenue.{cloud}"] == pytest.approx(amount, rel=1e-9)
 
 
 def test_bad_input_exits_2_with_one_line_and_no_folder(tmp_path):

@@ -19,7 +19,7 @@ def test_transfers_conserve_the_total(transfers):
         ledger.transfer(source, target, amount, "x")
     assert abs(ledger.total() - 300.0) < 1e-6
     net = {n: 0.0 for n in ("a", "b", "c")}
-    for _, source, target, amount, _ in ledger.rows:
+    for _, source, target, amount, *_ in ledger.rows:
         net[source] = net.get(source, 0.0) - amount
         net[target] = net.get(target, 0.0) + amount
     for name in ("a", "b", "c"):

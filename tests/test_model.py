@@ -45,7 +45,7 @@ def test_money_is_conserved_and_cash_reconciles(seed, demand, capital, name):
             < 1e-9
         )
     net = dict.fromkeys(model.firms, 0.0)
-    for _, source, target, amount, _ in model.ledger.rows:
+    for _, source, target, amount, *_ in model.ledger.rows:
         if source in net:
             net[source] -= amount
         if target in net:
@@ -176,6 +176,14 @@ def test_a_follow_on_clause_is_part_of_the_same_arrangement(symmetric):
     assert o["exclusivity_breakdowns"] == 4
 
 
+def _transfers(rows: list[tuple]) -> list[tuple[tuple[str, str, str], float]]:
+    """Whole transfers ((source, target, kind), USD bn) from ledger rows split by origin."""
+    out: dict[int, list] = {}
+    for _, source, target, amount, kind, *_, serial in rows:
+        out.setdefault(serial, [(source, target, kind), 0.0])[1] += amount
+    return [(key, amount) for key, amount in out.values()]
+
+
 def test_chip_supply_contract_is_paid_at_its_committed_price(symmetric):
     deal = {
         "id": "S",
@@ -193,13 +201,13 @@ def test_chip_supply_contract_is_paid_at_its_committed_price(symmetric):
         model.step()
     paid = [
         amount
-        for _, source, target, amount, kind in model.ledger.rows
+        for (source, target, kind), amount in _transfers(model.ledger.rows)
         if (source, target, kind) == ("CloudA", "ChipCo", "chips")
     ]
     assert any(abs(a - 0.01 * 5.0) < 1e-12 for a in paid)  # the contract volume at 5 USD bn/GW
     others = [
         amount
-        for _, source, target, amount, kind in model.ledger.rows
+        for (source, target, kind), amount in _transfers(model.ledger.rows)
         if source in ("CloudB", "CloudC") and target == "ChipCo" and kind == "chips"
     ]
     assert others and not any(abs(a - 0.01 * 5.0) < 1e-12 for a in others)

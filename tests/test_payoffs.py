@@ -1,4 +1,5 @@
-"""Per-firm payoffs in the outcome record are stock-flow consistent with the ledger."""
+"""Per-firm payoffs in the outcome record are stock-flow consistent with the ledger (financing and
+flows internal to a group, ``aimarket.money.payoffs``, aside)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 
 from aimarket.metrics import FINANCING
 from aimarket.model import AIMarket
+from aimarket.money import internal_of
 from aimarket.scenario import load_scenario
 
 
@@ -21,13 +23,14 @@ def test_payoff_plus_financing_is_the_change_in_cash_and_credits(seed, name):
     outcome = model.outcome()
     financing = dict.fromkeys(model.firms, 0.0)
     owner = model.ledger.owner
-    for _, source, target, amount, kind in model.ledger.rows:
+    for _, source, target, amount, kind, *_ in model.ledger.rows:
         if kind in FINANCING and owner(source) != owner(target):
             financing[owner(source)] = financing.get(owner(source), 0.0) - amount
             financing[owner(target)] = financing.get(owner(target), 0.0) + amount
     for n, firm in model.firms.items():
         closing = firm.cash + sum(model.ledger.credits_of(n).values())
-        assert outcome[f"payoff.{n}"] + financing[n] == pytest.approx(
+        internal = internal_of(model.ledger, n, FINANCING)
+        assert outcome[f"payoff.{n}"] + financing[n] + internal == pytest.approx(
             closing - opening[n], abs=1e-6
         )
         stakes = sum(lab.cap_table.get(n, 0.0) * model.ctx.valuation(lab) for lab in model.ctx.labs)

@@ -33,6 +33,10 @@ def test_seeded_outcome_matches_the_golden_record(name, seed):
         value = outcome[key]
         if isinstance(expected, float) and isinstance(value, float):
             assert math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9), key
+        elif isinstance(expected, dict) and isinstance(value, dict):  # e.g. shares by origin
+            assert set(value) == set(expected), key
+            for k, v in expected.items():
+                assert math.isclose(value[k], v, rel_tol=1e-6, abs_tol=1e-9), f"{key}.{k}"
         else:
             assert value == expected or str(value) == str(expected), key
 

@@ -6,11 +6,14 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from aimarket import regulation
+from aimarket import money, regulation
+from aimarket.blocs import vertical_share
 from aimarket.clauses import Exclusivity
 from aimarket.deals import Status
+from aimarket.ledger import ROW_COLUMNS
 from aimarket.markets import compute
 from aimarket.model import AIMarket
 from aimarket.strategies import make
@@ -376,11 +379,40 @@ def test_repeated_blocks_stop_in_a_full_run():
         assert again == []
 
 
+def test_regulators_measure_the_cloud_layer_without_captive_revenue(symmetric):
+    """CloudA controls LabA, which may buy only from its parent: that revenue is captive. The
+    regulator's cloud shares (case facts, MHHI, bloc HHI) leave it out, recomputed here from the
+    ledger rows of the last month; the recorded layer shares keep it."""
+    model = AIMarket(variant(symmetric, labs=_controlled_labs(symmetric)), rng=0, detail=True)
+    for _ in range(3):
+        model.step()
+    rows = pd.DataFrame(model.ledger.rows, columns=list(ROW_COLUMNS))
+    sales = rows[(rows.tick == model.ctx.world.tick) & rows.kind.isin(money.CLOUD_REVENUE)]
+    captive = (sales.source_group == sales.target_group) | (
+        sales.origin_group == sales.target_group
+    )
+    revenue = sales.groupby("target").amount.sum()
+    merchant = sales[~captive].groupby("target").amount.sum().reindex(revenue.index, fill_value=0)
+    expected, with_captive = merchant / merchant.sum(), revenue / revenue.sum()
+    assert with_captive["CloudA"] > expected["CloudA"] + 0.05  # captive revenue matters here
+    deal = model.book.create(SimpleNamespace(**_deal_event(0.15, 0.6), **_TERMS))
+    case = model.info.case_facts(deal, model.ctx.regulators[0].spec)
+    assert case.upstream_share == pytest.approx(expected["CloudA"])
+    assert case.combined_share["cloud"] == pytest.approx(expected["CloudA"])
+    hhi = 10_000 * (expected**2).sum()  # clouds hold no stakes in clouds: MHHI = HHI
+    assert case.pre_mhhi["cloud"] == pytest.approx(hhi)
+    assert model.info.bloc_hhi()["cloud"] == pytest.approx(hhi)  # LabA has no cloud share
+    assert model.rows[-1]["hhi_cloud"] == pytest.approx(10_000 * (with_captive**2).sum())
+
+
 def test_a_vertical_market_investigation_opens_access_to_the_leading_blocs_labs(symmetric):
     model = _run(variant(symmetric, labs=_controlled_labs(symmetric)), 3)
     regulator = model.ctx.regulators[0]
+    blocs = model.ctx.blocs
     share = model.info.vertical_shares()["cloud-models"]
-    assert share[1] == "CloudA" and share[0] > 0.3  # CloudA's bloc: its cloud and LabA
+    recorded = vertical_share(blocs.shares("cloud"), blocs.shares("models"))
+    assert share[1] == recorded[1] == "CloudA"  # CloudA's bloc: its cloud and LabA
+    assert 0.2 < share[0] < recorded[0]  # without LabA's (captive) purchases from its parent
     for _ in range(2):
         regulator.track_concentration({}, {"cloud-models": 0.9})
     assert regulator.months_concentrated["cloud-models"] == 2

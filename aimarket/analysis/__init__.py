@@ -12,8 +12,8 @@ Running and analysing are separate: nothing here runs the model. For a notebook:
 Every name below is imported on first use (``import aimarket.analysis`` loads nothing heavy and
 changes no global state: no matplotlib backend or style). Each module answers one question
 (`regimes`, `phase`, `survival`, `sensitivity`, `discovery`, `paired`, `timeseries`,
-`distributions`); `report.build_report` assembles them into one HTML file. Worked example:
-``analysis/notebook.py``.
+`distributions`, `money_flows`); `report.build_report` assembles them into one HTML file. Worked
+example: ``analysis/notebook.py``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ _EXPORTS = {
     **dict.fromkeys(("compare", "split_setting"), "paired"),
     **dict.fromkeys(("prim", "cart_rules"), "discovery"),
     **dict.fromkeys(("envelopes", "plot_envelopes"), "timeseries"),
+    **dict.fromkeys(
+        ("plot_origin_flows", "circular_by_origin", "plot_circular_by_origin"), "money_flows"
+    ),
     **dict.fromkeys(("build_report", "default_by"), "report"),
 }
 

@@ -23,7 +23,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from aimarket.analysis import discovery, distributions, paired, phase, regimes, survival
+from aimarket.analysis import (
+    discovery,
+    distributions,
+    money_flows,
+    paired,
+    phase,
+    regimes,
+    survival,
+)
 from aimarket.analysis import sensitivity as sens
 from aimarket.analysis import timeseries as tsm
 from aimarket.analysis.fields import DISTRIBUTION_FIELDS, EVENTS, REGIMES, key_label
@@ -470,6 +478,21 @@ def discovery_section(ctx: Context) -> Section:
     return sec
 
 
+def circular_section(ctx: Context) -> Section:
+    sec = Section(
+        "Circular revenue by origin",
+        "Mean share of cloud revenue over the run paid with money of the receiving cloud's group, "
+        "stacked by where that money came from (credits, equity, group funding, vendor "
+        "financing, sponsorship, a group member's own money; docs/ODD.md 3.3.19).",
+    )
+    if "circular_revenue_share_by_origin" not in ctx.run.outcomes:
+        raise Skipped("the outcomes have no circular_revenue_share_by_origin")
+    table = money_flows.circular_by_origin(ctx.run.outcomes, ctx.settings)
+    sec.figure("Circular share by origin kind", money_flows.plot_circular_by_origin(table))
+    sec.table("circular_by_origin", "Mean circular share by origin kind and setting", table)
+    return sec
+
+
 def paired_section(ctx: Context) -> Section:
     out = ctx.run.outcomes
     sec = Section(
@@ -559,6 +582,7 @@ SECTIONS: tuple[Callable[[Context], Section], ...] = (
     sensitivity_section,
     discovery_section,
     paired_section,
+    circular_section,
     timeseries_section,
 )
 

@@ -283,7 +283,8 @@ class CaseFacts:
     investor's stakes as they were ``serial_window_months`` ago and with all its deals under
     review applied. Vertical (Guideline 5): the related-layer shares, whether the deal gives the
     investor control or a binding clause over the target, and the monthly profit arithmetic of
-    foreclosure. ``capped_*``: the same with the stake capped just below control.
+    foreclosure. ``capped_*``: the same with the stake capped just below control. Shares are the
+    regulators' market definition: the cloud layer without captive revenue.
     """
 
     deal_id: str
@@ -363,7 +364,7 @@ class RegulatorObs:
     public: PublicInfo
     name: str
     cases_due: tuple[CaseFacts, ...]
-    bloc_hhi: dict[str, float]  # by layer, this month
+    bloc_hhi: dict[str, float]  # by layer, this month (cloud layer without captive revenue)
     months_concentrated: dict[str, int]  # consecutive months above the investigation HHI
     # (layers) or the investigation vertical share (pairs such as 'cloud-models')
     clauses: tuple[ClauseInForce, ...] = ()
