@@ -37,5 +37,7 @@ class Context:
     regulators: list[Any] = field(default_factory=list)
 
     def valuation(self, lab: Any) -> float:
-        """A lab's pre-money valuation now, USD bn (capital market)."""
+        """A lab's pre-money valuation now, USD bn (capital market); 0 once it has exited."""
+        if lab.exited:
+            return 0.0
         return capital.lab_valuation(lab, self.markets.open_capability, self.world.spec.market)

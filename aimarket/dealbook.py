@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from aimarket.clauses import Exclusivity
-from aimarket.deals import Cause, Deal, EventLog, Kind, Status, Terms
+from aimarket.deals import EQUITY_KINDS, Cause, Deal, EventLog, Kind, Status, Terms
 from aimarket.ledger import Ledger, credit_account
 from aimarket.strategies.base import RulingView
 
@@ -84,10 +84,10 @@ class DealBook:
         return t.stake if t.stake is not None else t.amount_bn / (self.valuation(lab) + t.amount_bn)
 
     def stake_after(self, deal: Deal) -> float:
-        """The investor's stake in the target once the deal closes (0 unless an investment in a
-        lab)."""
+        """The investor's stake in the target once the deal closes (0 unless an investment in or
+        an acquisition of a lab)."""
         lab = self.firms[deal.target]
-        if lab.agent_type != "lab" or deal.kind is not Kind.INVESTMENT:
+        if lab.agent_type != "lab" or deal.kind not in EQUITY_KINDS:
             return 0.0
         new = self.stake_of(deal)
         return lab.cap_table.get(deal.investor, 0.0) * (1 - new) + new
@@ -215,6 +215,9 @@ class DealBook:
                 )
                 lab.issue_equity(deal.investor, stake)
             deal.stake_acquired = lab.cap_table.get(deal.investor, 0.0)
+        if deal.kind is Kind.ACQUISITION:
+            self._acquire(deal, lab)
+            return
         if t.commit_price is None:
             t.commit_price = self.firms[deal.investor].price
         for old_id in self.conditional_breaks.pop(deal.id, []):
@@ -228,10 +231,47 @@ class DealBook:
             self.ever_restricted.add(deal.id)
             self.events.deal(tick, "clause_in_force", deal, cause=t.exclusivity.value)
 
+    def _acquire(self, deal: Deal, lab: Any) -> None:
+        """Close an acquisition: the buyer pays ``amount_bn`` for the stake ``terms.stake`` buys
+        (fraction of every other holding, the implicit founders' remainder included), each
+        seller in proportion to its holding (less if the buyer's cash falls short: the stake
+        bought shrinks alike); the deal is then completed (event ``sale``)."""
+        t, buyer = deal.terms, deal.investor
+        old = lab.cap_table.get(buyer, 0.0)
+        new = t.stake if t.stake is not None else 1.0
+        price = min(t.amount_bn, max(self.ledger.balance(buyer), 0.0))
+        if t.amount_bn > 0:
+            new *= price / t.amount_bn
+        others = 1.0 - old
+        sellers = {h: s for h, s in lab.cap_table.items() if h != buyer and s > 0}
+        rest = max(others - sum(sellers.values()), 0.0)  # founders and earlier outside rounds
+        if others > 1e-12:
+            for holder, stake in [*sellers.items(), ("outside_investors", rest)]:
+                payee = holder if holder in self.firms else "outside_investors"
+                self.ledger.transfer(buyer, payee, price * stake / others, "acquisition")
+        lab.issue_equity(buyer, new)
+        deal.stake_acquired = lab.cap_table.get(buyer, 0.0)
+        deal.start_tick = deal.end_tick = self.clock()
+        self.close(deal, Status.COMPLETED)
+        self.events.deal(self.clock(), "active", deal, cause=Cause.CLEARED, value=price)
+        self._target_event("sale", deal, Cause.DISTRESS_SALE, value=price)
+
+    def terminate(self, deal: Deal, cause: str) -> None:
+        """End a live deal because a party left the market: an active deal ends by its terms
+        (the target owes its exit penalty; no breakdown), a proposed or reviewed one lapses."""
+        if deal.active:
+            self.end(deal, Status.TERMINATED, cause)
+            return
+        self.close(deal, Status.TERMINATED)
+        self.conditional_breaks.pop(deal.id, None)
+        self.pending_reviews.pop(deal.id, None)
+        self._target_event(Status.TERMINATED.value, deal, cause)
+
     def end(self, deal: Deal, status: Status, cause: str) -> None:
-        """End an active deal; an early end of a clause in force is an exclusivity breakdown."""
+        """End an active deal; an early end of a clause in force is an exclusivity breakdown.
+        Broken or terminated early, the target pays the exit penalty (as far as its cash goes)."""
         was_restricting = deal.restricts
-        if status is Status.BROKEN:
+        if status in (Status.BROKEN, Status.TERMINATED):
             penalty = min(deal.terms.exit_penalty_bn, max(self.ledger.balance(deal.target), 0.0))
             self.ledger.transfer(deal.target, deal.investor, penalty, "exit_penalty")
         self.close(deal, status)
@@ -353,7 +393,7 @@ class DealBook:
         if not pending:
             self.activate(deal)
 
-    def _target_event(self, kind: str, deal: Deal, cause: str) -> None:
+    def _target_event(self, kind: str, deal: Deal, cause: str, value: float = 0.0) -> None:
         """An event with the deal's target as agent and its investor as counterparty."""
         self.events.add(
             self.clock(),
@@ -362,6 +402,7 @@ class DealBook:
             agent=deal.target,
             counterparty=deal.investor,
             cause=cause,
+            value=value,
         )
 
 

@@ -22,6 +22,8 @@ class Status(StrEnum):
     EXPIRED = "expired"
     BLOCKED = "blocked"
     REJECTED = "rejected"
+    TERMINATED = "terminated"  # ended early because its target left the market (exit)
+    COMPLETED = "completed"  # an acquisition that closed: the stakes changed hands
 
 
 class Cause(StrEnum):
@@ -37,6 +39,10 @@ class Cause(StrEnum):
     FIRST_REFUSAL = "first_refusal"  # the holder of a right of first refusal matched the offer
     STRATEGY_CHOICE = "strategy_choice"
     LAB_DISTRESS = "lab_distress"
+    LAB_EXIT = "lab_exit"  # its target lab exited: the deal ends by its terms
+    NO_BUYER = "no_buyer"  # a distressed lab exits: no firm gains from buying it
+    SALE_BLOCKED = "sale_blocked"  # a distressed lab exits: its sale was blocked
+    DISTRESS_SALE = "distress_sale"  # a distressed lab sold to the firm that values it most
     EXPIRY = "expiry"
     SIGNED = "signed"
     CLEARED = "cleared"
@@ -46,6 +52,12 @@ class Kind(StrEnum):
     INVESTMENT = "investment"  # equity (and optional credits, compute commitment, exclusivity)
     COMPUTE = "compute"  # a compute contract without equity
     CHIP_SUPPLY = "chip_supply"  # reserved chip volume per month at a fixed price
+    ACQUISITION = "acquisition"  # the investor buys the other holders' stakes (a distress sale)
+
+
+#: Deals that give the investor shares in the target: new shares (investment) or existing ones
+#: bought from the other holders (acquisition).
+EQUITY_KINDS = (Kind.INVESTMENT, Kind.ACQUISITION)
 
 
 @dataclass(slots=True)
@@ -101,7 +113,11 @@ EVENT_FIELDS: dict[str, str] = {
     "the cooling period after a block; matched: the holder of a right of first refusal over the "
     "target matched a rival's offer that would have ended it (value: USD bn paid to the target; "
     "the rival's offer is declined with cause first_refusal); learner_choice and "
-    "learner_probability: a roth-erev learner's arm drawn and each arm's choice probability)",
+    "learner_probability: a roth-erev learner's arm drawn and each arm's choice probability; "
+    "distress: a lab cannot pay its staff and compute commitments and raised too little (value:"
+    " the gap, USD bn); sale: a distressed lab's acquisition closed (counterparty: the buyer,"
+    " value: the price); exit: a lab left the market (cause no_buyer or sale_blocked, value: the"
+    " cash paid out to its holders); terminated: a deal ended because its target exited)",
     "deal_id": "deal concerned, '' for market-level events",
     "agent": "agent that acted or the deal's investor",
     "counterparty": "the other party ('' if none)",

@@ -15,7 +15,7 @@ from typing import Any
 from aimarket import concentration
 from aimarket.blocs import LAYERS, PAIRS, vertical_share
 from aimarket.context import Context
-from aimarket.deals import Deal, Kind, Status
+from aimarket.deals import EQUITY_KINDS, Deal, Status
 from aimarket.markets import chips, compute
 from aimarket.strategies.base import (
     CaseFacts,
@@ -76,7 +76,9 @@ class Information:
         shares = c.blocs.layer_shares
         return PublicInfo(
             tick=c.world.tick,
-            frontier_capability=max(lab.capability for lab in c.labs),
+            frontier_capability=max(
+                (lab.capability for lab in c.labs), default=c.markets.open_capability
+            ),
             open_capability=c.markets.open_capability,
             compute_prices=MappingProxyType({h.name: h.price for h in c.hyperscalers}),
             chip_prices=MappingProxyType({x.name: x.price for x in c.chipmakers}),
@@ -222,7 +224,7 @@ class Information:
         market = c.world.spec.market
         cs = market.control_stake
         investor, target = deal.investor, deal.target
-        invests = deal.kind is Kind.INVESTMENT and c.firms[target].agent_type == "lab"
+        invests = deal.kind in EQUITY_KINDS and c.firms[target].agent_type == "lab"
         now = self.cap_tables()
         new = c.book.stake_of(deal) if invests else 0.0
         post = concentration.with_stake(now, investor, target, new) if invests else now
@@ -248,7 +250,7 @@ class Information:
             if d.investor == investor
             and d.id != deal.id
             and d.status is Status.UNDER_REVIEW
-            and d.kind is Kind.INVESTMENT
+            and d.kind in EQUITY_KINDS
             and c.firms[d.target].agent_type == "lab"
         ]
         for d in pending:

@@ -7,11 +7,13 @@ simulated is ``steps - 1``):
  3. firms decide from their observations and their decisions are applied, in a fixed order:
     chipmakers, hyperscalers, scheduled scenario events, open-weight projects, labs (each type in
     scenario order: earlier movers' offers reach labs the same month);
- 4. capital market: parents and outside investors fund labs still raising;
+ 4. capital market: controlling holders and outside investors fund labs still raising; labs
+    that still cannot pay what they owe this month are distressed and cut training;
  5. chip market: ready data-centre shells get chips (own chips, supply agreements, spot);
  6. model market: users choose among models (logit) -> each lab's serving need;
  7. compute market: contracts first, then the spot market -> revenue, shortfalls;
- 8. running costs; the month's layer shares, blocs and records (``mesa.DataCollector``).
+ 8. running costs (unpaid staff costs are owed); labs distressed long enough are sold or exit;
+    the month's layer shares, blocs and records (``mesa.DataCollector``).
 Steps that touch every agent of a type alike and whose order cannot matter run through Mesa's
 ``AgentSet``; the fixed orders above are documented because the ledger and deal ids follow them.
 """
@@ -24,7 +26,7 @@ from typing import Any
 
 import mesa
 
-from aimarket import blocs, money, records, regulation
+from aimarket import blocs, distress, money, records, regulation
 from aimarket.agents import AGENT_TYPES, Chipmaker, Hyperscaler, Lab, OpenSourceProject
 from aimarket.blocs import Blocs
 from aimarket.context import Context
@@ -154,9 +156,14 @@ class AIMarket(mesa.Model):
 
     # ----------------------------------------------------------------- set-up helpers
     def _entered(self) -> list[Lab]:
-        """Labs that have entered by this month (``labs[].enters``), in scenario order."""
+        """Labs that have entered by this month (``labs[].enters``) and not exited, in scenario
+        order."""
         date = self.ctx.world.date_of(self.ctx.world.tick)
-        return [lab for lab in self.ctx.all_labs if (lab.spec.enters or date) <= date]
+        return [
+            lab
+            for lab in self.ctx.all_labs
+            if (lab.spec.enters or date) <= date and not lab.exited
+        ]
 
     def _fringe(self) -> dict[str, int]:
         """Supplier agents standing for an atomistic fringe, with their number of firms."""
@@ -213,7 +220,15 @@ class AIMarket(mesa.Model):
         for agent in [*ctx.regulators, *ctx.firms.values()]:
             for kind, cause, value in agent.strategy.announcements():
                 ctx.events.add(t, kind, agent=agent.name, cause=cause, value=value)
-        capital.fund(ctx.labs, ledger, world.outside_capital, self.spec.market, self.info.valuation)
+        capital.fund(
+            ctx.labs,
+            ledger,
+            world.outside_capital,
+            self.spec.market,
+            ctx.markets.open_capability,
+            self.info.valuation,
+        )
+        distress.assess(ctx)
         self._each(Hyperscaler, "advance_construction")
         chips.clear(
             ctx.hyperscalers,
@@ -229,13 +244,9 @@ class AIMarket(mesa.Model):
             serving, ctx.labs, ctx.hyperscalers, ctx.projects, book, ledger, world, ctx.markets
         )
         for lab in ctx.labs:
-            ledger.transfer(
-                lab.name,
-                "suppliers",
-                min(lab.spec.staff_cost_bn_per_month, max(lab.cash, 0.0)),
-                "staff",
-            )
+            lab.pay_staff()
         self._each(Hyperscaler, "run_costs")
+        distress.resolve(ctx)
         records.measure_layers(ctx)
         ctx.blocs.update(self._ties())
         self.month = records.month_row(ctx)
@@ -255,6 +266,8 @@ class AIMarket(mesa.Model):
         for h in ctx.hyperscalers:
             h.apply(h.strategy.decide(h.observe(info), rng))
         for event in ctx.world.events_by_tick.get(ctx.world.tick, []):
+            if getattr(ctx.firms[event.target], "exited", False):
+                continue  # its target lab has left the market
             deal = ctx.book.create(event, event.id)
             if event.type == "deal":
                 regulation.sign(deal, ctx)

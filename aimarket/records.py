@@ -70,10 +70,14 @@ def month_row(ctx: Context) -> dict[str, Any]:
     row["active_exclusive"] = sum(
         d.terms.exclusivity is Exclusivity.EXCLUSIVE for d in c.book.binding()
     )
-    row["mean_providers"] = float(np.mean([len(lab.providers) for lab in c.labs]))
+    row["mean_providers"] = (
+        float(np.mean([len(lab.providers) for lab in c.labs])) if c.labs else None
+    )
     row["compute_price"] = compute.mean_price(c.hyperscalers)
     row["chip_price"] = chips.mean_price(c.chipmakers)
-    row["frontier_capability"] = max(lab.capability for lab in c.labs)
+    row["frontier_capability"] = max(
+        (lab.capability for lab in c.labs), default=state.frontier_history[-1]
+    )
     row["open_gap_months"] = float(min((p.lag_months for p in c.projects), default=np.nan))
     row["open_share"] = state.open_share / usage_total if usage_total > 0 else 0.0
     row["consumer_surplus"] = float(state.consumer_surplus)

@@ -135,7 +135,9 @@ class Market(Spec):
     )
     max_providers: int = _f(3, "[count] most clouds a lab buys spot compute from in a month", ge=1)
     outside_capital_bn_per_month: NonNeg = _f(
-        3.0, "[USD bn/month] venture and public capital available to labs each month"
+        3.0,
+        "[USD bn/month] capacity of the venture and late-stage market: the most outside investors"
+        " put into labs in a month, whatever the returns",
     )
     outside_capital_growth_per_year: float = _f(
         1.0,
@@ -185,6 +187,29 @@ class Market(Spec):
     )
     bloc_ties: list[Literal["exclusive", "rofr"]] = _f(
         ["exclusive"], "[-] contract clauses that tie a lab to its cloud in a bloc"
+    )
+    outside_supply_elasticity: NonNeg = _f(
+        5.0,
+        "[fraction of the ask per excess value per USD] share of a round outside investors fund"
+        " for each USD of value above the price a USD invested buys (ASSUMPTION: a round priced"
+        " 20 % below its value is fully funded, one at its value gets nothing)",
+    )
+    funding_horizon_months: int = _f(
+        24,
+        "[months] horizon over which a controlling holder or a buyer counts its margin on the"
+        " compute the lab buys from it (ASSUMPTION: half a typical 48-month compute contract)",
+        ge=1,
+    )
+    cloud_compute_margin: Fraction = _f(
+        0.3,
+        "[fraction] a cloud's margin on the compute it sells a lab, as its owner or funder counts"
+        " it (ASSUMPTION: near hyperscale cloud operating margins)",
+    )
+    distress_months: int = _f(
+        3,
+        "[months] consecutive months a lab may be unable to pay before it is sold or exits"
+        " (ASSUMPTION: a quarter, the time a rescue round or a sale process takes)",
+        ge=1,
     )
 
 

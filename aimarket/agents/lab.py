@@ -40,6 +40,11 @@ class Lab(Firm):
         self.revenue_history: deque[float] = deque(maxlen=HISTORY + 1)  # USD bn/month
         self.providers: set[str] = set()
         self.offers: list[Deal] = []
+        self.arrears = 0.0  # USD bn of staff costs owed and not yet paid
+        self.distressed = False  # cannot pay its staff and compute commitments this month
+        self.distress_months = 0  # consecutive months distressed
+        self.sale: Deal | None = None  # its distress sale, once signed
+        self.exited = False  # left the market (exit): in no market again
 
     @property
     def capability(self) -> float:
@@ -169,16 +174,22 @@ class Lab(Firm):
         return {o.id for o in rivals}
 
     def status(self) -> str:
-        """``inactive`` before it enters; ``distressed`` when its cash and credits no longer
-        cover a month of its costs (staff and last month's compute spend) while a round it seeks
-        stays unfunded; else ``active``."""
-        ctx = self.ctx
-        if self not in ctx.labs:
+        """``inactive`` before it enters; ``exited`` once it has left the market; ``distressed``
+        while it cannot pay its staff and compute commitments (``aimarket.distress``); else
+        ``active``."""
+        if self.exited:
+            return "exited"
+        if self not in self.ctx.labs:
             return "inactive"
-        funds = self.cash + sum(ctx.ledger.credits_of(self.name).values())
-        if self.raise_bn > 0 and funds < self.spec.staff_cost_bn_per_month + self.spend:
-            return "distressed"
-        return "active"
+        return "distressed" if self.distressed else "active"
+
+    def pay_staff(self) -> None:
+        """Pay this month's staff costs and any arrears from cash; what cash cannot cover is owed
+        (``arrears``), never silently forgiven."""
+        due = self.spec.staff_cost_bn_per_month + self.arrears
+        paid = min(due, max(self.cash, 0.0))
+        self.ctx.ledger.transfer(self.name, "suppliers", paid, "staff")
+        self.arrears = due - paid
 
     def revenue_growth(self) -> float:
         """Monthly revenue growth factor it has shown over the last ``market.growth_shown_months``,

@@ -1,8 +1,20 @@
-"""The capital market: lab valuations, parents' group funding and outside investors' rounds."""
+"""The capital market: lab valuations, controlling holders' funding and outside investors' rounds.
+
+A lab's *mark* (``lab_valuation``, the valuation reported and used to price every round) values
+its operations: the present value of a long-run margin on the revenue path its shown growth
+implies, plus the option value of its capability lead, never below a floor. Investors value the
+whole equity (``equity_value``): the operations, plus the cash and credits the lab holds, less
+the present value of the operating losses its revenue path has yet to cover (``funding_need``).
+Outside investors fund a round when a USD invested at the mark buys more than a USD of that
+value, the more so the larger the excess (``outside_supply``), within the capacity of the
+venture market (the scenario's pool). A controlling holder funds its lab only when its share of
+the value the money saves, plus its own margin on the compute the lab buys from it, exceeds the
+amount (``controller_gain``). Equations in docs/ODD.md (capital market).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,30 +22,119 @@ import numpy as np
 from aimarket.ledger import Ledger
 
 
-def dcf_value(revenue_bn: float, growth_per_month: float, market: Any) -> float:
-    """Present value (USD bn) of a lab's operating cash flows: ``operating_margin`` of a monthly
-    revenue path that starts at ``revenue_bn`` and grows at ``growth_per_month``, the growth
-    fading toward the long-run rate with time constant ``growth_fade_months``, discounted at the
-    required return over ``valuation_horizon_months``, plus a Gordon terminal value."""
+def revenue_path(
+    revenue_bn: float, growth_per_month: float, market: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly revenue (USD bn) over ``valuation_horizon_months`` starting at ``revenue_bn`` and
+    growing at ``growth_per_month``, the growth fading toward the long-run rate with time
+    constant ``growth_fade_months``; and the discount factors at the required return."""
     r = market.required_return_per_year ** (1 / 12)
     g_long = market.long_run_growth_per_year ** (1 / 12)
     months = np.arange(1, market.valuation_horizon_months + 1)
     log_g = np.log(g_long) + (np.log(max(growth_per_month, 1e-9)) - np.log(g_long)) * np.exp(
         -months / market.growth_fade_months
     )
-    path = revenue_bn * np.exp(np.cumsum(log_g))
-    discount = r ** -months.astype(float)
+    return revenue_bn * np.exp(np.cumsum(log_g)), r ** -months.astype(float)
+
+
+def dcf_value(revenue_bn: float, growth_per_month: float, market: Any) -> float:
+    """Present value (USD bn) of a lab's operating cash flows: ``operating_margin`` of its
+    revenue path (``revenue_path``), discounted at the required return over
+    ``valuation_horizon_months``, plus a Gordon terminal value."""
+    path, discount = revenue_path(revenue_bn, growth_per_month, market)
+    r = market.required_return_per_year ** (1 / 12)
+    g_long = market.long_run_growth_per_year ** (1 / 12)
     terminal = path[-1] * g_long / (r - g_long) * discount[-1]
     return float(market.operating_margin * (path @ discount + terminal))
 
 
-def lab_valuation(lab: Any, open_capability: float, market: Any) -> float:
-    """Pre-money valuation (USD bn) of one lab: the present value of its expected cash flows at
-    the revenue growth it has shown, plus the option value of its capability lead over the best
-    open-weight model, never below ``min_valuation_bn``."""
+def operating_value(lab: Any, open_capability: float, market: Any) -> float:
+    """USD bn: the present value of a lab's cash flows at the revenue growth it has shown plus
+    the option value of its capability lead over the best open-weight model (no floor)."""
     lead = max(lab.capability - open_capability, 0.0)
     value = dcf_value(lab.revenue, lab.revenue_growth(), market)
-    return max(value + market.capability_value_bn_per_oom * lead, market.min_valuation_bn)
+    return value + market.capability_value_bn_per_oom * lead
+
+
+def lab_valuation(lab: Any, open_capability: float, market: Any) -> float:
+    """Pre-money valuation (USD bn) of one lab, its mark: ``operating_value``, never below
+    ``min_valuation_bn``."""
+    return max(operating_value(lab, open_capability, market), market.min_valuation_bn)
+
+
+def monthly_cost(lab: Any) -> float:
+    """USD bn/month a lab spends: staff costs and last month's compute (serving and training)."""
+    return lab.spec.staff_cost_bn_per_month + lab.spend
+
+
+def funding_need(lab: Any, market: Any) -> float:
+    """USD bn: present value, at the required return, of the losses its plan still has to fund
+    over the valuation horizon: ``monthly_cost`` held at last month's level minus the revenue
+    path at its shown growth, where positive; 0 for a lab whose revenue covers its costs."""
+    path, discount = revenue_path(lab.revenue, lab.revenue_growth(), market)
+    return float(np.maximum(monthly_cost(lab) - path, 0.0) @ discount)
+
+
+def funds(lab: Any, ledger: Ledger) -> float:
+    """USD bn a lab holds: cash (not below zero) and compute credits."""
+    return max(ledger.balance(lab.name), 0.0) + sum(ledger.credits_of(lab.name).values())
+
+
+def equity_value(lab: Any, ledger: Ledger, open_capability: float, market: Any) -> float:
+    """USD bn investors see in a lab's equity: ``operating_value`` less ``funding_need``, plus
+    ``funds`` (never below zero: limited liability)."""
+    going = operating_value(lab, open_capability, market) - funding_need(lab, market)
+    return max(going + funds(lab, ledger), 0.0)
+
+
+def expected_multiple(equity_bn: float, price_bn: float, amount_bn: float) -> float:
+    """Value per USD of a round of ``amount_bn`` at the pre-money mark ``price_bn``: the buyers
+    get ``amount / (price + amount)`` of a lab worth ``equity + amount``. 1 means the round just
+    earns the required return."""
+    return (equity_bn + amount_bn) / (price_bn + amount_bn)
+
+
+def outside_supply(
+    asks: Sequence[float], multiples: Sequence[float], pool_bn: float, elasticity: float
+) -> np.ndarray:
+    """USD bn outside investors put into each ask: the ask times ``elasticity`` times the excess
+    value per USD (``multiple - 1``), at most the ask and nothing without an excess; scaled down
+    pro rata if the total exceeds the venture market's capacity ``pool_bn``."""
+    asks_a = np.asarray(asks, dtype=float)
+    spread = np.maximum(np.asarray(multiples, dtype=float) - 1.0, 0.0)
+    supply = asks_a * np.minimum(elasticity * spread, 1.0)
+    total = supply.sum()
+    return supply * min(1.0, pool_bn / total) if total > pool_bn else supply
+
+
+def annuity(months: int, market: Any) -> float:
+    """Present value of 1 USD a month for ``months`` months at the required return."""
+    r = market.required_return_per_year ** (1 / 12)
+    return float(sum(r**-h for h in range(1, months + 1)))
+
+
+def margin_value(lab: Any, firm: str, market: Any) -> float:
+    """USD bn: present value over ``funding_horizon_months`` of ``firm``'s margin
+    (``cloud_compute_margin``) on the compute the lab buys from it, at last month's spend split
+    equally among the clouds it bought from (0 unless ``firm`` was one of them)."""
+    if firm not in lab.providers:
+        return 0.0
+    spend = lab.spend / len(lab.providers)
+    return market.cloud_compute_margin * spend * annuity(market.funding_horizon_months, market)
+
+
+def controller_gain(
+    stake: float, amount: float, ask: float, held: float, going_bn: float, margin_bn: float
+) -> float:
+    """USD bn funding ``amount`` of an ``ask`` is worth to a holder of ``stake`` in a lab holding
+    ``held`` USD bn, worth ``going_bn`` as a going concern, on whose compute it earns
+    ``margin_bn``: the money stays in the lab, and it raises the chance the lab reaches its plan
+    (``p = funds / (held + ask)``) and so keeps the going concern and the margin:
+    ``stake · (Δp · going + amount) + Δp · margin``."""
+    before = held / (held + ask) if held + ask > 0 else 1.0
+    after = min((held + amount) / (held + ask), 1.0) if held + ask > 0 else 1.0
+    lift = after - before
+    return stake * (lift * max(going_bn, 0.0) + amount) + lift * margin_bn
 
 
 def fund(
@@ -41,24 +142,46 @@ def fund(
     ledger: Ledger,
     pool_bn: float,
     market: Any,
-    value_of: Any,
+    open_capability: float,
+    value_of: Callable[[Any], float],
 ) -> None:
-    """Parents fund their in-house labs (up to ``market.group_funding_share`` of their cash);
-    outside investors fund what other labs still seek, pro rata, from a pool of ``pool_bn``
-    USD bn, buying shares at the labs' valuations (``value_of``)."""
+    """This month's rounds. A lab's controlling holder funds its ask (up to
+    ``group_funding_share`` of its cash, no shares issued) when ``controller_gain`` exceeds the
+    amount; outside investors fund what is still sought (``outside_supply``) and buy shares at
+    the mark ``value_of(lab)``."""
     for lab in labs:
-        if (owner := lab.parent()) and lab.raise_bn > 0:
-            amount = min(lab.raise_bn, max(ledger.balance(owner), 0.0) * market.group_funding_share)
+        owner = lab.controller()
+        if not owner or lab.raise_bn <= 0:
+            continue
+        amount = min(lab.raise_bn, max(ledger.balance(owner), 0.0) * market.group_funding_share)
+        going = operating_value(lab, open_capability, market) - funding_need(lab, market)
+        gain = controller_gain(
+            lab.cap_table.get(owner, 0.0),
+            amount,
+            lab.raise_bn,
+            funds(lab, ledger),
+            going,
+            margin_value(lab, owner, market),
+        )
+        if amount > 0 and gain > amount:
             ledger.transfer(owner, lab.name, amount, "group_funding")
-            lab.raise_bn = 0.0
-    asks = np.array([lab.raise_bn for lab in labs])
-    if asks.sum() <= 0:
+            lab.raise_bn -= amount
+    raising = [lab for lab in labs if lab.raise_bn > 0]
+    if not raising:
         return
-    funded = asks * min(1.0, pool_bn / asks.sum())
-    for lab, amount in zip(labs, funded, strict=True):
+    prices = [value_of(lab) for lab in raising]
+    multiples = [
+        expected_multiple(
+            equity_value(lab, ledger, open_capability, market), price, lab.raise_bn
+        )
+        for lab, price in zip(raising, prices, strict=True)
+    ]
+    funded = outside_supply(
+        [lab.raise_bn for lab in raising], multiples, pool_bn, market.outside_supply_elasticity
+    )
+    for lab, price, amount in zip(raising, prices, funded, strict=True):
         if amount <= 0:
             continue
-        stake = amount / (value_of(lab) + amount)
-        ledger.transfer("outside_investors", lab.name, amount, "equity_outside")
-        lab.issue_equity("outside_investors", stake)
-        lab.raise_bn -= amount
+        ledger.transfer("outside_investors", lab.name, float(amount), "equity_outside")
+        lab.issue_equity("outside_investors", float(amount) / (price + float(amount)))
+        lab.raise_bn -= float(amount)

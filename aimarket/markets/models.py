@@ -48,7 +48,8 @@ def update_open_capability(
     """Record this month's frontier and set the best open-weight capability (OOM): the frontier
     ``lag_months`` ago of the best project (before the start, extrapolated at ``growth`` OOM per
     month)."""
-    frontier = max(lab.capability for lab in labs)
+    last = state.frontier_history[-1] if state.frontier_history else NO_OPEN_MODEL
+    frontier = max((lab.capability for lab in labs), default=last)  # every lab may have exited
     if len(state.frontier_history) <= tick:
         state.frontier_history.append(frontier)
     best = NO_OPEN_MODEL
