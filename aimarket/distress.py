@@ -56,9 +56,9 @@ def assess(ctx: Context) -> None:
 def buyer_gain(lab: Any, firm: Any, ctx: Context) -> tuple[float, float]:
     """(gain, price) in USD bn of ``firm`` buying out every other holder of ``lab`` at the mark:
     price ``(1 − s) · V``; it gets the going concern (``operating_value − funding_need``), its
-    other holders' share of what the lab would pay out at exit, and, if it sells compute, its
-    margin on all of the lab's compute instead of its current share
-    (``capital.margin_value``)."""
+    other holders' share of what the lab would pay out at exit, and, if it is a cloud, its margin
+    on all of the lab's compute (its parent's cloud is its only one) instead of on what the lab
+    buys from it now (``capital.margin_value``)."""
     market = ctx.world.spec.market
     stake = lab.cap_table.get(firm.name, 0.0)
     price = (1.0 - stake) * ctx.valuation(lab)
@@ -67,9 +67,8 @@ def buyer_gain(lab: Any, firm: Any, ctx: Context) -> tuple[float, float]:
     payout = max(capital.funds(lab, ctx.ledger) - lab.arrears, 0.0)
     margin = 0.0
     if firm.agent_type == "hyperscaler":
-        annuity = capital.annuity(market.funding_horizon_months, market)
-        margin = market.cloud_compute_margin * lab.spend * annuity
-        margin -= capital.margin_value(lab, firm.name, market)
+        margin = capital.margin_value(lab.spend, firm, market)
+        margin -= capital.margin_value(capital.bought_from(firm, lab), firm, market)
     return max(going, 0.0) + (1.0 - stake) * payout + margin - price, price
 
 

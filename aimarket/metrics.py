@@ -78,6 +78,11 @@ TIMESERIES_FIELDS: dict[str, tuple[str, str]] = {
     "consumer_surplus": ("float64", "[USD bn/month] end users' surplus (logit log-sum)"),
     "regulator_actions": ("int64", "[count] verdicts and investigation steps this month"),
     "shortfall_share": ("float64", "[fraction] labs' unmet share of desired compute"),
+    "outside_capital": (
+        "float64",
+        "[USD bn/month] outside investors' money put into labs' rounds this month",
+    ),
+    "labs_distressed": ("int64", "[count] labs unable to pay what they owe this month"),
     "capacity_eff_gw": ("float64", "[eff-GW] installed cloud compute"),
     "usage_units": ("float64", "[usage units/month] potential model usage"),
 }
@@ -173,6 +178,17 @@ OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
     "frontier_capability_final": ("float64", "[OOM] frontier capability, last month"),
     "mean_providers_final": ("float64", "[count] labs' mean number of clouds, last month"),
     "compute_price_final": ("float64", "[USD bn/eff-GW-month] mean compute price, last month"),
+    "outside_capital": (
+        "float64",
+        "[USD bn] outside investors' money put into labs' rounds over the run",
+    ),
+    "lab_distress_episodes": (
+        "int64",
+        "[count] spells of lab distress (event distress: cannot pay staff and compute"
+        " commitments after the month's rounds)",
+    ),
+    "lab_sales": ("int64", "[count] distressed labs sold (event sale)"),
+    "lab_exits": ("int64", "[count] labs that left the market (event exit)"),
     "regime": (
         "string",
         "[-] competitive, exclusive-blocs, monopoly-like (horizontal or vertical) or open-dominant",
@@ -182,8 +198,18 @@ OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
 
 
 #: Ledger kinds that finance a firm rather than earn or cost it money: shares sold or bought,
-#: compute credits granted with an investment, a parent's funding of its lab, donations.
-FINANCING = ("equity", "equity_credits", "equity_outside", "group_funding", "community_funding")
+#: compute credits granted with an investment, a parent's funding of its lab, donations, a
+#: sold lab's shares changing hands and an exiting lab's cash and credits paid back.
+FINANCING = (
+    "equity",
+    "equity_credits",
+    "equity_outside",
+    "group_funding",
+    "community_funding",
+    "acquisition",  # shares bought from a sold lab's holders
+    "liquidation",  # an exiting lab's cash paid out to its holders
+    "credit_return",  # an exiting lab's unused credits back to their issuer
+)
 
 #: Per-firm outcome fields, one column per firm (``payoff.<firm>``, ...; the cloud fields per
 #: cloud with cloud revenue).
@@ -322,6 +348,10 @@ def outcome_record(
     out["frontier_capability_final"] = last["frontier_capability"]
     out["mean_providers_final"] = last["mean_providers"]
     out["compute_price_final"] = last["compute_price"]
+    out["outside_capital"] = float(sum(r["outside_capital"] for r in rows))
+    out["lab_distress_episodes"] = sum(e["kind"] == "distress" for e in events)
+    out["lab_sales"] = sum(e["kind"] == "sale" for e in events)
+    out["lab_exits"] = sum(e["kind"] == "exit" for e in events)
     if first is not None or vfirst is not None:
         regime = "monopoly-like"
     elif last["open_share"] >= regime_spec["open_dominant_share"]:

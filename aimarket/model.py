@@ -160,9 +160,7 @@ class AIMarket(mesa.Model):
         order."""
         date = self.ctx.world.date_of(self.ctx.world.tick)
         return [
-            lab
-            for lab in self.ctx.all_labs
-            if (lab.spec.enters or date) <= date and not lab.exited
+            lab for lab in self.ctx.all_labs if (lab.spec.enters or date) <= date and not lab.exited
         ]
 
     def _fringe(self) -> dict[str, int]:
@@ -227,6 +225,7 @@ class AIMarket(mesa.Model):
             self.spec.market,
             ctx.markets.open_capability,
             self.info.valuation,
+            ctx.firms,
         )
         distress.assess(ctx)
         self._each(Hyperscaler, "advance_construction")

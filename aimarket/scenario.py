@@ -200,11 +200,6 @@ class Market(Spec):
         " compute the lab buys from it (ASSUMPTION: half a typical 48-month compute contract)",
         ge=1,
     )
-    cloud_compute_margin: Fraction = _f(
-        0.3,
-        "[fraction] a cloud's margin on the compute it sells a lab, as its owner or funder counts"
-        " it (ASSUMPTION: near hyperscale cloud operating margins)",
-    )
     distress_months: int = _f(
         3,
         "[months] consecutive months a lab may be unable to pay before it is sold or exits"

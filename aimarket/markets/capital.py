@@ -14,7 +14,7 @@ amount (``controller_gain``). Equations in docs/ODD.md (capital market).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -113,14 +113,19 @@ def annuity(months: int, market: Any) -> float:
     return float(sum(r**-h for h in range(1, months + 1)))
 
 
-def margin_value(lab: Any, firm: str, market: Any) -> float:
-    """USD bn: present value over ``funding_horizon_months`` of ``firm``'s margin
-    (``cloud_compute_margin``) on the compute the lab buys from it, at last month's spend split
-    equally among the clouds it bought from (0 unless ``firm`` was one of them)."""
-    if firm not in lab.providers:
+def margin_value(spend_bn: float, firm: Any, market: Any) -> float:
+    """USD bn: present value over ``funding_horizon_months`` of ``firm``'s margin on
+    ``spend_bn`` USD bn a month of compute it sells: its price over its long-run capacity cost,
+    ``1 − capacity_cost / price`` (0 for a firm that sells no compute)."""
+    if firm.agent_type != "hyperscaler" or spend_bn <= 0 or firm.price <= 0:
         return 0.0
-    spend = lab.spend / len(lab.providers)
-    return market.cloud_compute_margin * spend * annuity(market.funding_horizon_months, market)
+    margin = max(1.0 - firm.capacity_cost / firm.price, 0.0)
+    return margin * spend_bn * annuity(market.funding_horizon_months, market)
+
+
+def bought_from(firm: Any, lab: Any) -> float:
+    """USD bn of compute ``lab`` bought from ``firm`` last month (0 unless a cloud)."""
+    return getattr(firm, "revenue_by_lab", {}).get(lab.name, 0.0)
 
 
 def controller_gain(
@@ -144,6 +149,7 @@ def fund(
     market: Any,
     open_capability: float,
     value_of: Callable[[Any], float],
+    firms: Mapping[str, Any],
 ) -> None:
     """This month's rounds. A lab's controlling holder funds its ask (up to
     ``group_funding_share`` of its cash, no shares issued) when ``controller_gain`` exceeds the
@@ -161,7 +167,7 @@ def fund(
             lab.raise_bn,
             funds(lab, ledger),
             going,
-            margin_value(lab, owner, market),
+            margin_value(bought_from(firms[owner], lab), firms[owner], market),
         )
         if amount > 0 and gain > amount:
             ledger.transfer(owner, lab.name, amount, "group_funding")
@@ -171,9 +177,7 @@ def fund(
         return
     prices = [value_of(lab) for lab in raising]
     multiples = [
-        expected_multiple(
-            equity_value(lab, ledger, open_capability, market), price, lab.raise_bn
-        )
+        expected_multiple(equity_value(lab, ledger, open_capability, market), price, lab.raise_bn)
         for lab, price in zip(raising, prices, strict=True)
     ]
     funded = outside_supply(
