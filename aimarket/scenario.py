@@ -180,7 +180,9 @@ class Market(Spec):
     )
     min_valuation_bn: Pos = _f(1.0, "[USD bn] floor of a lab's pre-money valuation")
     group_funding_share: Fraction = _f(
-        0.05, "[fraction/month] most of a parent group's cash it puts into its in-house lab a month"
+        0.05,
+        "[fraction/month] most of its cash a lab's controlling holder puts into the lab in a month"
+        " (only when that pays it: docs/ODD.md, capital market)",
     )
     control_stake: Fraction = _f(
         0.25, "[fraction] stake that ties target to investor in a bloc (material influence)"
