@@ -97,7 +97,9 @@ def test_gatekeeper_strips_designated_firms_clauses_after_the_compliance_period(
         }
     ]
     deals = [_exclusive("GK", "CloudA", "LabA"), _exclusive("FREE", "CloudB", "LabB")]
-    model = AIMarket(variant(symmetric, regulators=regulators, deals=deals), rng=0)
+    scenario = variant(symmetric, regulators=regulators, deals=deals)
+    # LabA holds the cash it needs: it seeks no round, so no rival offer tempts it to break
+    model = AIMarket(scenario.with_overrides({"labs.LabA.cash_bn": 50.0}), rng=0)
     for _ in range(4):
         model.step()
     assert model.book.deals["GK"].restricts  # still inside the compliance period
@@ -293,7 +295,8 @@ def test_mhhi_in_the_case_facts_matches_a_hand_computation(symmetric):
     deal = model.book.create(SimpleNamespace(**_deal_event(0.15, 0.6), **_TERMS))
     case = model.info.case_facts(deal, model.ctx.regulators[0].spec)
     s = model.ctx.blocs.layer_shares["models"]
-    expected = 10_000 * s["LabA"] * s["LabB"] * 0.15 / 0.6
+    control = model.firms["LabA"].cap_table["CloudA"]  # 60 % unless rounds diluted it
+    expected = 10_000 * s["LabA"] * s["LabB"] * 0.15 / control
     assert case.post_mhhi["models"] - case.pre_mhhi["models"] == pytest.approx(expected)
     assert case.post_mhhi["cloud"] == pytest.approx(case.pre_mhhi["cloud"])
     assert not case.tie_by_control and case.upstream_layer == "cloud"
