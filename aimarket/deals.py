@@ -117,7 +117,8 @@ EVENT_FIELDS: dict[str, str] = {
     "distress: a lab cannot pay its staff and compute commitments and raised too little (value:"
     " the gap, USD bn); sale: a distressed lab's acquisition closed (counterparty: the buyer,"
     " value: the price); exit: a lab left the market (cause no_buyer or sale_blocked, value: the"
-    " cash paid out to its holders); terminated: a deal ended because its target exited)",
+    " cash paid out to its holders); terminated: a deal ended because its target exited;"
+    " entry: a listed entrant entered (value: its expected value as a follower, USD bn))",
     "deal_id": "deal concerned, '' for market-level events",
     "agent": "agent that acted or the deal's investor",
     "counterparty": "the other party ('' if none)",

@@ -189,6 +189,7 @@ OUTCOME_FIELDS: dict[str, tuple[str, str]] = {
     ),
     "lab_sales": ("int64", "[count] distressed labs sold (event sale)"),
     "lab_exits": ("int64", "[count] labs that left the market (event exit)"),
+    "lab_entries": ("int64", "[count] listed entrants that entered (event entry)"),
     "regime": (
         "string",
         "[-] competitive, exclusive-blocs, monopoly-like (horizontal or vertical) or open-dominant",
@@ -352,6 +353,7 @@ def outcome_record(
     out["lab_distress_episodes"] = sum(e["kind"] == "distress" for e in events)
     out["lab_sales"] = sum(e["kind"] == "sale" for e in events)
     out["lab_exits"] = sum(e["kind"] == "exit" for e in events)
+    out["lab_entries"] = sum(e["kind"] == "entry" for e in events)
     if first is not None or vfirst is not None:
         regime = "monopoly-like"
     elif last["open_share"] >= regime_spec["open_dominant_share"]:

@@ -2,7 +2,7 @@
 
 Month schedule (docs/ODD.md, "Process overview"); ``model.steps`` is the clock (the month being
 simulated is ``steps - 1``):
- 1. shocks, technology trends, deal expiries, blocs, public information;
+ 1. shocks, technology trends, deal expiries, entry of listed labs, blocs, public information;
  2. regulators, in scenario order, track concentration and rule; their rulings are applied;
  3. firms decide from their observations and their decisions are applied, in a fixed order:
     chipmakers, hyperscalers, scheduled scenario events, open-weight projects, labs (each type in
@@ -26,7 +26,7 @@ from typing import Any
 
 import mesa
 
-from aimarket import blocs, distress, money, records, regulation
+from aimarket import blocs, money, records, regulation, turnover
 from aimarket.agents import AGENT_TYPES, Chipmaker, Hyperscaler, Lab, OpenSourceProject
 from aimarket.blocs import Blocs
 from aimarket.context import Context
@@ -87,7 +87,10 @@ class AIMarket(mesa.Model):
         ctx.projects = list(self.agents_by_type.get(OpenSourceProject, []))
         ctx.regulators = list(self.agents_by_type.get(Regulator, []))
         money.attach(ledger, ctx.firms, (c.name for c in ctx.chipmakers))
-        ctx.labs = self._entered()
+        start = world.date_of(0)
+        for lab in ctx.all_labs:  # in the market from the start: incumbents, no entry test
+            lab.entered = (lab.spec.enters or start) <= start
+        ctx.labs = [lab for lab in ctx.all_labs if lab.entered]
         start_price = compute.mean_price(ctx.hyperscalers)
         ctx.markets = MarketState(
             start_price=start_price,
@@ -155,14 +158,6 @@ class AIMarket(mesa.Model):
         return records.outcome(self.ctx, self.info, self.rows)
 
     # ----------------------------------------------------------------- set-up helpers
-    def _entered(self) -> list[Lab]:
-        """Labs that have entered by this month (``labs[].enters``) and not exited, in scenario
-        order."""
-        date = self.ctx.world.date_of(self.ctx.world.tick)
-        return [
-            lab for lab in self.ctx.all_labs if (lab.spec.enters or date) <= date and not lab.exited
-        ]
-
     def _fringe(self) -> dict[str, int]:
         """Supplier agents standing for an atomistic fringe, with their number of firms."""
         return {
@@ -195,12 +190,12 @@ class AIMarket(mesa.Model):
         world, ledger, book = ctx.world, ctx.ledger, ctx.book
         world.tick = t = self.steps - 1
         ledger.start_tick(t)
-        ctx.labs = self._entered()
         world.apply_shocks()
         if t > 0:
             world.advance()
             self._each(Chipmaker, "advance")
         book.expire()
+        turnover.admit(ctx)
         ctx.blocs.update(self._ties())
         self.info.refresh()
         concentration = self.info.bloc_hhi() if t > 0 else {}
@@ -227,7 +222,7 @@ class AIMarket(mesa.Model):
             self.info.valuation,
             ctx.firms,
         )
-        distress.assess(ctx)
+        turnover.assess(ctx)
         self._each(Hyperscaler, "advance_construction")
         chips.clear(
             ctx.hyperscalers,
@@ -245,7 +240,7 @@ class AIMarket(mesa.Model):
         for lab in ctx.labs:
             lab.pay_staff()
         self._each(Hyperscaler, "run_costs")
-        distress.resolve(ctx)
+        turnover.resolve(ctx)
         records.measure_layers(ctx)
         ctx.blocs.update(self._ties())
         self.month = records.month_row(ctx)

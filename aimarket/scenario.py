@@ -202,6 +202,12 @@ class Market(Spec):
         " compute the lab buys from it (ASSUMPTION: half a typical 48-month compute contract)",
         ge=1,
     )
+    entry_cost_bn: NonNeg = _f(
+        0.0,
+        "[USD bn] what a listed entrant (labs[].enters) pays to enter; from its month it enters"
+        " once its expected value as a follower is at least this (ASSUMPTION: 0, entry as listed;"
+        " a frontier team and first model cost ~1 bn and more)",
+    )
     distress_months: int = _f(
         3,
         "[months] consecutive months a lab may be unable to pay before it is sold or exits"

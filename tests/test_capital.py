@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aimarket import distress
+from aimarket import turnover
 from aimarket.deals import Status
 from aimarket.ledger import Ledger, credit_account
 from aimarket.markets import capital
@@ -213,7 +213,7 @@ def test_distress_cuts_training_and_unpaid_staff_costs_are_owed():
     model.step()
     lab.training_budget = 0.4  # what its strategy wants to train with
     model.ledger.transfer("LabA", "suppliers", lab.cash, "test")  # it cannot pay its staff
-    distress.assess(ctx)
+    turnover.assess(ctx)
     assert lab.distressed and lab.training_budget == 0.0
     assert [e["kind"] for e in ctx.events.rows if e["agent"] == "LabA"] == ["distress"]
     lab.pay_staff()
@@ -233,7 +233,7 @@ def test_an_exiting_lab_pays_its_arrears_and_penalties_then_its_holders_pro_rata
     lab.arrears = 1.0
     before = {n: model.ledger.balance(n) for n in ("CloudB", "CloudC", "outside_investors")}
     left = model.ledger.balance("LabA") - 1.0 - 0.05  # less its arrears and the exit penalty
-    distress.exit_lab(lab, ctx, "no_buyer")
+    turnover.exit_lab(lab, ctx, "no_buyer")
     stake = lab.cap_table["CloudB"]
     gained = {n: model.ledger.balance(n) - before[n] for n in before}
     assert gained["CloudB"] == pytest.approx(0.05 + stake * left)
@@ -259,10 +259,10 @@ def _for_sale(regulated: bool):
 
 def test_a_distressed_lab_is_sold_to_the_firm_that_gains_most_from_owning_it():
     model, ctx, lab = _for_sale(regulated=False)
-    gains = {h.name: distress.buyer_gain(lab, h, ctx)[0] for h in ctx.hyperscalers}
+    gains = {h.name: turnover.buyer_gain(lab, h, ctx)[0] for h in ctx.hyperscalers}
     total = model.ledger.total()
     before = model.ledger.balance("CloudB")
-    distress.resolve(ctx)
+    turnover.resolve(ctx)
     sale = [e for e in ctx.events.rows if e["kind"] == "sale"]
     buyer = max(gains, key=gains.get)
     assert buyer != "CloudA"  # it already earns the margin on all the lab's compute
@@ -276,12 +276,12 @@ def test_a_distressed_lab_is_sold_to_the_firm_that_gains_most_from_owning_it():
 
 def test_a_distress_sale_is_reviewed_like_any_merger_and_a_block_means_exit():
     _, ctx, lab = _for_sale(regulated=True)
-    distress.resolve(ctx)
+    turnover.resolve(ctx)
     assert lab.sale is not None and lab.sale.status is Status.UNDER_REVIEW
-    distress.resolve(ctx)  # pending review: it waits
+    turnover.resolve(ctx)  # pending review: it waits
     assert lab in ctx.labs
     ctx.book.rule(lab.sale, "Authority", "block")
-    distress.resolve(ctx)
+    turnover.resolve(ctx)
     assert lab.status() == "exited"
     assert [e["cause"] for e in ctx.events.rows if e["kind"] == "exit"] == ["sale_blocked"]
 
@@ -324,3 +324,35 @@ def test_money_is_conserved_through_distress_sales_and_exits(
                 assert abs(lab.cash) < 1e-9 and not model.ledger.credits_of(lab.name)
     exits = [e for e in model.events.rows if e["kind"] == "exit"]
     assert len(exits) == sum(lab.exited for lab in model.ctx.all_labs)
+
+
+# ----------------------------------------------------------------- entry
+def _entrant(cost: float):
+    sym = load_scenario("symmetric")
+    labs = [dict(lab) for lab in sym.data["labs"]]
+    labs[2] |= {"enters": "2024-04", "cash_bn": 30.0}
+    open_weights = {"name": "Open", "base_lag_months": 3.0, "community_funding_bn_per_month": 0.0}
+    scenario = variant(sym, labs=labs, open_source=[open_weights])
+    return AIMarket(scenario.with_overrides({"market.entry_cost_bn": cost}), rng=0)
+
+
+def test_a_listed_entrant_enters_when_its_value_as_a_follower_beats_the_entry_cost():
+    free, dear = _entrant(0.0), _entrant(20.0)
+    values = []
+    for month in range(24):
+        value = turnover.entry_value(dear.firms["LabC"], dear.ctx)
+        values.append(value)
+        for model in (free, dear):
+            model.step()
+        entered = {m: m.firms["LabC"] in m.ctx.labs for m in (free, dear)}
+        assert entered[free] == (month >= 3)  # free entry: at its month
+        if month >= 3 and not entered[dear]:
+            assert value < 20.0  # not yet worth the cost
+    entry = [e for e in dear.events.rows if e["kind"] == "entry"]
+    assert len(entry) == 1 and entry[0]["tick"] > 3 and entry[0]["value"] >= 20.0
+    assert dear.ledger.totals["entry_cost"] == pytest.approx(20.0)
+    assert dear.outcome()["lab_entries"] == 1
+    never = _entrant(1e6)
+    for _ in range(12):
+        never.step()
+    assert never.firms["LabC"].status() == "inactive"

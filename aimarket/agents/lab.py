@@ -44,6 +44,7 @@ class Lab(Firm):
         self.distressed = False  # cannot pay its staff and compute commitments this month
         self.distress_months = 0  # consecutive months distressed
         self.sale: Deal | None = None  # its distress sale, once signed
+        self.entered = False  # in the market (set at the start or on entry)
         self.exited = False  # left the market (exit): in no market again
 
     @property
@@ -175,7 +176,7 @@ class Lab(Firm):
 
     def status(self) -> str:
         """``inactive`` before it enters; ``exited`` once it has left the market; ``distressed``
-        while it cannot pay its staff and compute commitments (``aimarket.distress``); else
+        while it cannot pay its staff and compute commitments (``aimarket.turnover``); else
         ``active``."""
         if self.exited:
             return "exited"

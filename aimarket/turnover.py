@@ -1,15 +1,22 @@
-"""Distress, sale and exit of labs.
+"""Lab turnover: entry, distress, sale and exit.
 
-After the capital market a lab whose cash and credits do not cover what it owes this month
-(staff costs, arrears and its take-or-pay compute commitments) is *distressed* (event
+*Entry.* A lab listed with a month it ``enters`` is a potential entrant from that month: it
+enters when what it expects to be worth as a follower (the present value of the revenue the
+smallest incumbent earns, growing at the incumbents' revenue-weighted shown growth, plus the
+option value of its capability lead) is at least ``market.entry_cost_bn``, which it then pays
+(event ``entry``).
+
+*Distress.* After the capital market a lab whose cash and credits do not cover what it owes this
+month (staff costs, arrears and its take-or-pay compute commitments) is *distressed* (event
 ``distress`` when an episode starts): it cuts training to nothing (it keeps serving users with
-what it can pay for). Staff costs it cannot pay are owed (``Lab.arrears``), not forgiven. After
-``market.distress_months`` consecutive months of distress it is sold to the firm that gains most
-from owning it, the acquisition signed and reviewed like any merger (``regulation.sign``); with
-no buyer that gains, or if the sale is blocked, it exits: its deals end by their terms, its
-arrears and exit penalties are paid as far as its cash goes, its credits return to their
-issuers, the rest of its cash is paid out to its holders pro rata, and it leaves every market.
-Equations in docs/ODD.md (distress, sale and exit).
+what it can pay for). Staff costs it cannot pay are owed (``Lab.arrears``), not forgiven.
+
+*Sale and exit.* After ``market.distress_months`` consecutive months of distress it is sold to
+the firm that gains most from owning it, the acquisition signed and reviewed like any merger
+(``regulation.sign``); with no buyer that gains, or if the sale is blocked, it exits: its deals
+end by their terms, its arrears and exit penalties are paid as far as its cash goes, its credits
+return to their issuers, the rest of its cash is paid out to its holders pro rata, and it leaves
+every market. Equations in docs/ODD.md (entry, distress, sale and exit).
 """
 
 from __future__ import annotations
@@ -22,6 +29,40 @@ from aimarket.context import Context
 from aimarket.deals import Cause, Kind, Status
 from aimarket.ledger import credit_account
 from aimarket.markets import capital
+
+
+def entry_value(lab: Any, ctx: Context) -> float:
+    """USD bn a potential entrant expects to be worth on entering: ``capital.dcf_value`` of the
+    revenue the smallest incumbent earns, at the incumbents' revenue-weighted shown growth, plus
+    the option value of its capability lead over the best open-weight model."""
+    market = ctx.world.spec.market
+    incumbents = [(x.revenue, x.revenue_growth()) for x in ctx.labs]
+    total = sum(r for r, _ in incumbents)
+    follower = min((r for r, _ in incumbents), default=0.0)
+    growth = (
+        sum(r * g for r, g in incumbents) / total
+        if total > 0
+        else market.long_run_growth_per_year ** (1 / 12)
+    )
+    lead = max(lab.capability - ctx.markets.open_capability, 0.0)
+    return capital.dcf_value(follower, growth, market) + market.capability_value_bn_per_oom * lead
+
+
+def admit(ctx: Context) -> None:
+    """Listed entrants whose month has come enter when ``entry_value`` is at least
+    ``market.entry_cost_bn`` and they can pay it (event ``entry``); ``ctx.labs`` is then the labs
+    in the market, in scenario order."""
+    cost = ctx.world.spec.market.entry_cost_bn
+    date = ctx.world.date_of(ctx.world.tick)
+    for lab in ctx.all_labs:
+        if lab.entered or lab.exited or (lab.spec.enters or date) > date:
+            continue
+        value = entry_value(lab, ctx)
+        if value >= cost and lab.cash >= cost:
+            ctx.ledger.transfer(lab.name, "suppliers", cost, "entry_cost")
+            lab.entered = True
+            ctx.events.add(ctx.world.tick, "entry", agent=lab.name, value=value)
+    ctx.labs = [lab for lab in ctx.all_labs if lab.entered and not lab.exited]
 
 
 def obligations(lab: Any, ctx: Context) -> float:
