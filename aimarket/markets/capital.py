@@ -4,7 +4,8 @@ A lab's *mark* (``lab_valuation``, the valuation reported and used to price ever
 its operations: the present value of a long-run margin on the revenue path its shown growth
 implies, plus the option value of its capability lead, never below a floor. Investors value the
 whole equity (``equity_value``): the operations, plus the cash and credits the lab holds, less
-the present value of the operating losses its revenue path has yet to cover (``funding_need``).
+the present value of the losses (costs, training included, above the revenue path) its plan has
+yet to fund (``funding_need``).
 Outside investors fund a round when a USD invested at the mark buys more than a USD of that
 value, the more so the larger the excess (``outside_supply``), within the capacity of the
 venture market (the scenario's pool). A controlling holder funds its lab only when its share of
