@@ -83,7 +83,7 @@ def month_row(ctx: Context) -> dict[str, Any]:
     row["consumer_surplus"] = float(state.consumer_surplus)
     row["regulator_actions"] = sum(r.actions for r in c.regulators)
     row["shortfall_share"] = state.shortfall_share
-    row["outside_capital"] = float(flows["equity_outside"])
+    row["outside_capital"] = float(ledger.flows["equity_outside"])
     row["labs_distressed"] = sum(lab.distressed for lab in c.labs)
     row["capacity_eff_gw"] = float(sum(h.capacity_eff for h in c.hyperscalers))
     row["usage_units"] = c.world.usage_units
