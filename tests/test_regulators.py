@@ -56,8 +56,13 @@ def _deal_event(stake: float, amount: float) -> dict:
 
 def test_threshold_rule_blocks_a_merger_like_deal_and_clears_a_small_one(symmetric):
     labs = _controlled_labs(symmetric)
-    big = _run(variant(symmetric, labs=labs, events=[_deal_event(0.6, 3.0)]), 8)
-    small = _run(variant(symmetric, labs=labs, events=[_deal_event(0.05, 0.6)]), 8)
+    alone = {"hyperscalers.CloudA.strategy_params.max_labs": 0}  # no other stakes: not serial
+
+    def scenario(event: dict):
+        return variant(symmetric, labs=labs, events=[event]).with_overrides(alone)
+
+    big = _run(scenario(_deal_event(0.6, 3.0)), 8)
+    small = _run(scenario(_deal_event(0.05, 0.6)), 8)
     assert big.book.deals["M"].status == "blocked"
     assert small.book.deals["M"].status == "active"
     assert big.firms["LabB"].cap_table.get("CloudA", 0.0) < 0.05  # the blocked stake never moved
