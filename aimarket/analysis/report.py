@@ -30,7 +30,7 @@ from aimarket.analysis.fields import DISTRIBUTION_FIELDS, EVENTS, REGIMES, key_l
 from aimarket.analysis.load import RunData, load_run, setting_labels, swept_keys
 from aimarket.analysis.notes import Skipped
 from aimarket.analysis.plotting import STYLE, colours, grid, to_data_uri
-from aimarket.analysis.stats import SMALL_N
+from aimarket.analysis.stats import SMALL_N, percent
 from aimarket.metrics import monopoly_closeness, monopoly_definition
 
 MAX_ROWS = 40
@@ -607,16 +607,20 @@ details{margin:.5em 0} summary{cursor:pointer;color:#333}
 
 def percentages(df: pd.DataFrame) -> pd.DataFrame:
     """A probability table for reading: ``p``, ``lo``, ``hi`` (fractions) become one column
-    "percent (95 % CI)", e.g. "12.5 % (8.1–18.0 %)"; other tables unchanged."""
-    if not {"p", "lo", "hi"} <= set(df.columns):
-        return df
-    text = [
-        "–" if pd.isna(p) else f"{p:.1%} ({lo:.1%}–{hi:.1%})".replace("%", " %")
-        for p, lo, hi in zip(df["p"], df["lo"], df["hi"], strict=True)
-    ]
-    at = df.columns.get_loc("p")
-    out = df.drop(columns=["p", "lo", "hi"])
-    out.insert(at, "percent (95 % CI)", text)
+    "percent (95 % CI)", e.g. "12.5 % (8.1–18.0 %)", and each ``p_X``, ``p_X_lo``, ``p_X_hi``
+    (a tournament's market table) one column "P(X) (95 % CI)"; other tables unchanged."""
+    groups = [("p", "lo", "hi", "percent (95 % CI)")] if {"p", "lo", "hi"} <= set(df) else []
+    for col in df.columns:
+        name = str(col).removeprefix("p_")
+        if str(col).startswith("p_") and {f"{col}_lo", f"{col}_hi"} <= set(df):
+            label = f"P({name.replace('_', '-')}) (95 % CI)"
+            groups.append((col, f"{col}_lo", f"{col}_hi", label))
+    out = df
+    for p, lo, hi, label in groups:
+        text = [percent(*row) for row in zip(out[p], out[lo], out[hi], strict=True)]
+        at = out.columns.get_loc(p)
+        out = out.drop(columns=[p, lo, hi])
+        out.insert(at, label, text)
     return out
 
 
