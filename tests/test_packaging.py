@@ -75,3 +75,9 @@ def test_wheel_installs_and_runs_a_shipped_scenario(tmp_path):
         check=True,
     ).stdout.strip()
     assert Path(where) == Path(site) / "aimarket" / "scenarios"
+    listing = subprocess.run(
+        [venv / "bin" / "aimarket", "scenarios"], capture_output=True, text=True, check=True
+    ).stdout
+    assert sorted(line.split()[0] for line in listing.splitlines()) == sorted(
+        name.removesuffix(".toml") for name in shipped
+    )
