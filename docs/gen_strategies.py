@@ -15,8 +15,9 @@ second call only rereads: delete DIR after changing the model). Then writes
   after a change to the wording).
 
 ``tests/test_docs_strategies.py`` rebuilds the blocks from the CSV and compares them with the
-doc, and reruns the first replication of AWS's baseline tournament against the CSV. About
-5 minutes on 2 cores (710 runs); the replications are fewer than a study would use, to keep it so.
+doc, and reruns the first replication of AWS's baseline tournament against the CSV. 550 runs:
+about 5 minutes on 2 idle cores (13 on 2 cores shared with other jobs); the replications are fewer
+than a study would use, to keep it so.
 """
 
 from __future__ import annotations
