@@ -16,7 +16,7 @@ second call only rereads: delete DIR after changing the model). Then writes
 
 ``tests/test_docs_strategies.py`` rebuilds the blocks from the CSV and compares them with the
 doc, and reruns the first replication of AWS's baseline tournament against the CSV. 550 runs:
-about 5 minutes on 2 idle cores (13 on 2 cores shared with other jobs); the replications are fewer
+about 6 minutes on 2 cores (6.3 measured; 13 while other jobs loaded them); the replications are fewer
 than a study would use, to keep it so.
 """
 
