@@ -16,8 +16,8 @@ second call only rereads: delete DIR after changing the model). Then writes
 
 ``tests/test_docs_strategies.py`` rebuilds the blocks from the CSV and compares them with the
 doc, and reruns the first replication of AWS's baseline tournament against the CSV. 550 runs:
-about 6 minutes on 2 cores (6.3 measured; 13 while other jobs loaded them); the replications are fewer
-than a study would use, to keep it so.
+about 6 minutes on 2 cores (6.3 measured; 13 while other jobs loaded them); the replications
+are fewer than a study would use, to keep it so.
 """
 
 from __future__ import annotations
