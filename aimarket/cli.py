@@ -17,7 +17,7 @@ from aimarket.errors import UserError
 
 #: Subcommand → (module whose ``register_cli`` adds it, one-line help in ``aimarket --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
-    "scenarios": ("aimarket.simulation", "list the scenarios in scenarios/"),
+    "scenarios": ("aimarket.scenario_files", "list the scenarios in scenarios/"),
     "validate": ("aimarket.batch", "check scenario files"),
     "run": ("aimarket.simulation", "run one scenario and write its outputs"),
     "explore": ("aimarket.explore", "watch one run unfold in the browser (SolaraViz)"),

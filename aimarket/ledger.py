@@ -196,13 +196,13 @@ class Ledger:
             self._holder[target] = holder
         payer, payee = self.owner(source), self.owner(target)
         parts = self._draw(source, amount, payer)
+        if self.record:
+            self._rows(source, target, kind, parts)
         self._balance[source] -= amount
         self._balance[target] += amount
         self.flows[kind] += amount
         self.totals[kind] += amount
         if payer == payee:
-            if self.record:
-                self._rows(source, target, kind, parts)
             return
         self.net[(payer, kind)] -= amount
         self.net[(payee, kind)] += amount
@@ -216,12 +216,8 @@ class Ledger:
                 if invest == "equity" and payer in self.vendors:
                     invest = VENDOR_FINANCING
                 self._tag(target, (payer, invest, deal), amount)
-            if self.record:
-                self._rows(source, target, kind, parts)
             return
         if sector or payer in _SECTORS:  # no tags to pass on, nothing circular or captive
-            if self.record:
-                self._rows(source, target, kind, parts)
             return
         group_of = self.group_of
         g_payer, g_payee = group_of(payer), group_of(payee)
@@ -246,8 +242,6 @@ class Ledger:
         if captive > 0:
             self.captive_flows[(payee, kind)] += captive
             self.captive[(payee, kind)] += captive
-        if self.record:
-            self._rows(source, target, kind, parts)
 
     def _tag(self, account: str, key: tuple[str, str, str], amount: float) -> None:
         tags = self._tags.get(account)

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
+from aimarket.concentration import controller
 from aimarket.ledger import ORIGIN_KINDS, OWN, ROW_COLUMNS, SECTORS, VENDOR_FINANCING, Ledger
 
 CLOUD_REVENUE = ("compute", "compute_credit")
@@ -42,12 +43,8 @@ def group_resolver(firms: Mapping[str, Any]) -> Callable[[str], str]:
         lab = labs.get(name)
         if lab is None:
             return name
-        if owner := lab.controller():
-            return owner
-        stake, holder = max(
-            ((s, o) for o, s in lab.cap_table.items() if o in firms), default=(0.0, "")
-        )
-        return holder if stake >= 0.5 else name
+        held = {o: s for o, s in lab.cap_table.items() if o in firms}
+        return lab.controller() or controller(held, 0.5) or name
 
     return group_of
 
@@ -137,18 +134,14 @@ def payoffs(ledger: Ledger, firms: Iterable[str], financing: Collection[str]) ->
     profit from the round trip. ``payoff + net financing + net internal = change in cash and
     credits``.
     """
-    out = {}
-    names = set(firms)
-    profit: dict[str, float] = dict.fromkeys(names, 0.0)
+    profit: dict[str, float] = dict.fromkeys(firms, 0.0)
     for (who, kind), amount in ledger.net.items():
-        if who in names and kind not in financing:
+        if who in profit and kind not in financing:
             profit[who] += amount
     for (who, kind), amount in ledger.internal.items():
-        if who in names and kind not in financing:
+        if who in profit and kind not in financing:
             profit[who] -= amount
-    for name in firms:
-        out[name] = float(profit[name])
-    return out
+    return {name: float(v) for name, v in profit.items()}
 
 
 def internal_of(ledger: Ledger, name: str, financing: Collection[str]) -> float:

@@ -4,7 +4,8 @@ A scenario names its start month and horizon, the agents of each type with their
 strategies, deals in force at the start, exogenous events and market parameters. Every field's
 description gives its unit in brackets. ``extends = "NAME"`` inherits from another scenario;
 lists of named tables (agents, deals) merge element by element on ``name``/``id``. Files never
-execute code: they are parsed with ``tomllib`` and validated, unknown keys rejected.
+execute code: they are parsed with ``tomllib`` and validated, unknown keys rejected. Reading a
+file and its ``extends`` chain (no schema, fast) is ``aimarket.scenario_files``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import copy
 import hashlib
 import json
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,14 +26,12 @@ from aimarket.clauses import Exclusivity
 from aimarket.dotted import set_key, value_at
 from aimarket.errors import ScenarioError
 from aimarket.ledger import CREDIT_PREFIX, SECTORS
+from aimarket.scenario_files import MAX_DEPTH as MAX_DEPTH  # re-exported: the file limits
+from aimarket.scenario_files import MAX_FILE_BYTES as MAX_FILE_BYTES
+from aimarket.scenario_files import SCENARIO_DIR as SCENARIO_DIR
+from aimarket.scenario_files import _read, _resolve_path
+from aimarket.scenario_files import list_scenarios as list_scenarios
 
-# The shipped scenarios: top-level scenarios/ of a source checkout, else the copy in the wheel.
-_CHECKOUT_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-SCENARIO_DIR = (
-    _CHECKOUT_SCENARIOS
-    if _CHECKOUT_SCENARIOS.is_dir()
-    else Path(__file__).resolve().parent / "scenarios"
-)
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
@@ -42,8 +40,6 @@ Params = dict[str, Any]  # typed and bounded by the strategy's declaration (stra
 MAX_TICKS = 1200  # [months] longest horizon (100 years)
 MAX_AGENTS = 2000  # agents of all types in one scenario
 MAX_ITEMS = 10_000  # deals, events and shocks together
-MAX_FILE_BYTES = 2_000_000  # a scenario file
-MAX_DEPTH = 8  # nesting of tables and arrays (a scenario needs 5)
 RESERVED = frozenset(SECTORS)  # ledger sectors; names may also not look like credit accounts
 
 
@@ -567,99 +563,6 @@ def _check_shocks(spec: ScenarioSpec) -> None:
             state[group][field] = value
 
 
-def _merge(parent: Any, child: Any) -> Any:
-    """Deep-merge ``child`` onto ``parent``; lists of named tables merge on ``name``/``id``."""
-    if isinstance(parent, dict) and isinstance(child, dict):
-        out = dict(parent)
-        for key, value in child.items():
-            out[key] = _merge(parent[key], value) if key in parent else copy.deepcopy(value)
-        return out
-    if isinstance(parent, list) and isinstance(child, list) and _named(parent) and _named(child):
-        key = _name_key(child[0])
-        out = [copy.deepcopy(p) for p in parent]
-        index = {p.get(key): i for i, p in enumerate(out)}
-        for item in child:
-            if item.get(key) in index:
-                out[index[item[key]]] = _merge(out[index[item[key]]], item)
-            else:
-                out.append(copy.deepcopy(item))
-        return out
-    return copy.deepcopy(child)
-
-
-def _name_key(item: dict) -> str:
-    return "name" if "name" in item else "id"
-
-
-def _named(items: list) -> bool:
-    return bool(items) and all(isinstance(i, dict) and ("name" in i or "id" in i) for i in items)
-
-
-def _resolve_path(source: str | Path) -> Path:
-    path = Path(source)
-    if path.suffix != ".toml" and not path.exists():
-        path = _inside(SCENARIO_DIR, str(source)) or Path(f"{source}.toml")
-    if not path.is_file():
-        raise ScenarioError(f"{source}: (file): no such scenario file")
-    return path
-
-
-def _inside(folder: Path, name: str) -> Path | None:
-    """``folder/NAME.toml`` if it is a file inside ``folder`` (subfolders allowed), else None."""
-    root = folder.resolve()
-    candidate = (root / f"{name}.toml").resolve()
-    return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
-
-
-def _depth(data: Any) -> int:
-    """Nesting depth of tables and arrays (iterative: hostile input cannot exhaust the stack)."""
-    deepest, stack = 0, [(data, 0)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if depth <= MAX_DEPTH:
-            children = node.values() if isinstance(node, dict) else node
-            if isinstance(node, dict | list):
-                stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
-    """Read a TOML file (size and nesting limited) and resolve its ``extends`` chain."""
-    if path in seen:
-        raise ScenarioError(f"{path}: extends: circular inheritance")
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(f"{path}: (file): larger than {MAX_FILE_BYTES:,} bytes")
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: (syntax): {err}") from None
-    except RecursionError:
-        raise ScenarioError(f"{path}: (syntax): nested too deeply") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: (file): {err}") from None
-    if _depth(data) > MAX_DEPTH:
-        raise ScenarioError(f"{path}: (syntax): tables and arrays nested deeper than {MAX_DEPTH}")
-    parent_name = data.get("extends")
-    if parent_name is None:
-        return data
-    if not isinstance(parent_name, str) or not parent_name:
-        raise ScenarioError(f"{path}: extends: must be a scenario name")
-    parent_path = _inside(path.parent, parent_name) or _inside(SCENARIO_DIR, parent_name)
-    if parent_path is None:
-        raise ScenarioError(
-            f"{path}: extends: no scenario {parent_name!r} in this file's folder (or below it)"
-            f" or in {SCENARIO_DIR}"
-        )
-    merged = _merge(_read(parent_path, (*seen, path)), data)
-    for key in ("description", "question", "sweep"):  # not inherited: they describe the child
-        if key in data:
-            merged[key] = copy.deepcopy(data[key])
-        else:
-            merged.pop(key, None)
-    return merged
-
-
 def _strategy_at(data: dict, key: str) -> str | None:
     """The strategy (``default`` resolved) named at ``key`` if it is an agent's ``strategy``."""
     group = key.split(".")[0]
@@ -785,14 +688,3 @@ def load_scenario(source: str | Path, overrides: Mapping[str, Any] | None = None
 def slug(name: str) -> str:
     """A scenario name as a safe folder-name label (letters, digits, ``.``, ``_``, ``-``)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:80] or "scenario"
-
-
-def list_scenarios(directory: Path = SCENARIO_DIR) -> list[tuple[str, str]]:
-    """(name, description) of every scenario file in ``directory``."""
-    out = []
-    for path in sorted(directory.glob("*.toml")):
-        try:
-            out.append((path.stem, load_scenario(path).spec.description))
-        except ScenarioError as err:
-            out.append((path.stem, f"INVALID: {err}"))
-    return out

@@ -1,6 +1,6 @@
 """One run of a scenario: ``simulate`` returns a ``RunResult``; ``write_run`` saves its folder.
 
-Also the single-run commands: ``aimarket run``, ``aimarket scenarios``.
+Also the single-run command ``aimarket run``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import aimarket
 from aimarket import jsonio
 from aimarket.errors import SimulationError, UserError
-from aimarket.scenario import MAX_TICKS, list_scenarios, load_scenario, slug
+from aimarket.scenario import MAX_TICKS, load_scenario, slug
 from aimarket.strategies import plugins
 
 if TYPE_CHECKING:
@@ -256,12 +256,6 @@ def check_seed(seed: int | None, option: str = "--seed") -> None:
         raise UserError(f"{option} {seed}: must be between 0 and 2**63 - 1")
 
 
-def _cmd_scenarios(args: argparse.Namespace) -> int:
-    for name, description in list_scenarios():
-        print(f"{name:22s} {description}")
-    return 0
-
-
 def register_cli(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", description="Run one scenario and write its outputs.")
     run.add_argument("scenario", help="scenario file or name in scenarios/")
@@ -271,5 +265,3 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--out", help="output folder (default runs/SCENARIO-seedN)")
     plugins.add_option(run)
     run.set_defaults(func=_cmd_run)
-    lst = sub.add_parser("scenarios", help="list the shipped scenarios")
-    lst.set_defaults(func=_cmd_scenarios)

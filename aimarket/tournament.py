@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from aimarket import batch, strategies
-from aimarket.analysis.stats import proportion, t_interval
+from aimarket.analysis.stats import percent, proportion, t_interval
 from aimarket.batch import BatchSummary
 from aimarket.designs import Design
 from aimarket.errors import UserError
@@ -375,15 +375,14 @@ def text(res: Results) -> str:
             market_table[f.removesuffix("_final").replace("_", " ")] = m[f].map(_num)
     for event in ("monopoly_like", "breakdown"):
         if f"p_{event}" in m:
-            market_table[f"P({event})"] = (
-                m[f"p_{event}"].map(_num) + " " + _ci(m[f"p_{event}_lo"], m[f"p_{event}_hi"])
-            )
+            shares = zip(m[f"p_{event}"], m[f"p_{event}_lo"], m[f"p_{event}_hi"], strict=True)
+            market_table[f"P({event.replace('_', '-')})"] = [percent(*row) for row in shares]
     return "\n".join(
         [
             f"tournament: role {who}; payoff = {field}: {describe_field(field)}",
             ranking.to_string(index=False),
             "",
-            "market outcomes per profile (P: share of runs, 95 % Wilson interval)",
+            "market outcomes per profile (P: share of runs with its 95 % Wilson interval)",
             market_table.to_string(index=False),
             "",
             "intervals: Student t over replications; vs best: paired by replication (same seeds).",

@@ -4,7 +4,8 @@
 
 Each command runs in a fresh interpreter, as a user's shell would start it. Target: under 1 s
 on 2 cores for ``--help``, ``--version`` and ``scenarios`` (heavy imports deferred to the
-subcommand that needs them; ``tests/test_cli_startup.py`` checks which modules they import).
+subcommand that needs them; ``scenarios`` reads names and descriptions with tomllib, without
+the scenario schema; ``tests/test_cli_startup.py`` checks which modules they import).
 """
 
 from __future__ import annotations

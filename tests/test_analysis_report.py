@@ -178,6 +178,32 @@ def test_report_stacks_the_mean_circular_share_by_origin_per_setting():
     assert money_flows.plot_origin_flows({}) is None
 
 
+def test_report_reads_in_words_definitions_first_percentages_and_alt_text(report):
+    text = report.read_text()
+    headings = re.findall(r"<h2>(.*?)</h2>", text)
+    assert headings[:2] == ["Definitions", "Overview"]
+    assert "Monopoly-like:" in text and "Exclusivity breakdown:" in text
+    alts = re.findall(r"<img [^>]*alt='([^']*)'", text)
+    assert len(alts) == len(re.findall(r"<img ", text)) >= 10
+    assert all("x: " in alt and "categories" not in alt for alt in alts)
+    # probabilities as percentages with intervals, events in words, months not ticks
+    assert "<th>failure rate (95 % CI)</th>" in text and "<th>percent (95 % CI)</th>" in text
+    assert "monopoly_like)" not in text and "(ticks)" not in text
+
+
+def test_percentages_turn_every_share_into_a_percentage_with_its_interval():
+    from aimarket.analysis.report import percentages
+
+    table = pd.DataFrame({"setting": ["a"], "n": [10], "p_monopoly_like": [0.0], "share": [0.3]})
+    shown = percentages(table)
+    assert shown.columns.tolist() == ["setting", "n", "P(monopoly-like) (95 % CI)", "share"]
+    assert shown.iloc[0, 2] == "0.0 % (0.0 %–27.8 %)"
+    rates = pd.DataFrame(
+        {"failed": [1], "runs": [4], "failure_rate": [0.25], "lo": [0.05], "hi": [0.7]}
+    )
+    assert percentages(rates).iloc[0].tolist() == [1, 4, "25.0 % (5.0 %–70.0 %)"]
+
+
 def test_sections_degrade_to_notes_when_columns_are_missing(tmp_path):
     root = write_store(tmp_path / "thin", keep_timeseries=False, reps=4)
     run = load_run(root)

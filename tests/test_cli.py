@@ -73,6 +73,19 @@ def test_existing_output_folder_is_refused(tmp_path):
     assert main(["run", "symmetric", "--ticks", "2", "--out", str(out)]) == 2
 
 
+def test_listing_reads_descriptions_without_the_schema_and_flags_unreadable_files(tmp_path):
+    from aimarket.scenario_files import list_scenarios
+
+    (tmp_path / "a.toml").write_text('name = "a"\ndescription = "first"\nno_such_key = 1\n')
+    (tmp_path / "b.toml").write_text('extends = "a"\nname = "b"\n')  # descriptions not inherited
+    (tmp_path / "c.toml").write_text("name = [\n")
+    (tmp_path / "d.toml").write_text('extends = "missing"\n')
+    listing = dict(list_scenarios(tmp_path))
+    assert listing["a"] == "first" and listing["b"] == ""
+    assert listing["c"].startswith("INVALID: ") and "(syntax)" in listing["c"]
+    assert listing["d"].startswith("INVALID: ") and "extends" in listing["d"]
+
+
 def test_validate_and_list_scenarios(capsys):
     assert main(["validate", "baseline", "amazon-openai", "symmetric"]) == 0
     assert main(["scenarios"]) == 0

@@ -24,6 +24,16 @@ def test_quick_commands_import_no_heavy_library(args):
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
 
 
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["scenarios"]])
+def test_the_instant_commands_import_not_even_numpy_or_pydantic(args):
+    """The listing reads names and descriptions with tomllib, without the scenario schema."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
+    )
+    loaded = set(proc.stdout.rsplit("MODULES", 1)[1].split())
+    assert not loaded & {*HEAVY, "numpy", "pydantic", "pydantic_core"}
+
+
 def test_help_lists_every_command_and_a_command_parses_its_options(capsys):
     from aimarket.cli import COMMANDS, main
 
@@ -51,7 +61,7 @@ def test_a_missing_dependency_is_one_line_with_what_to_do(monkeypatch, capsys):
     monkeypatch.setattr(builtins, "__import__", no_pydantic)
     monkeypatch.delitem(sys.modules, "aimarket.simulation", raising=False)
     monkeypatch.delitem(sys.modules, "aimarket.scenario", raising=False)
-    assert cli.main(["scenarios"]) == 2
+    assert cli.main(["run", "symmetric"]) == 2
     err = capsys.readouterr().err
     assert "missing dependency 'pydantic'" in err and "source .venv/bin/activate" in err
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import sysconfig
@@ -34,6 +35,8 @@ def test_wheel_installs_and_runs_a_shipped_scenario(tmp_path):
     assert "aimarket/py.typed" in names and any(n.endswith("licenses/LICENSE") for n in names)
 
     # A fresh venv whose only aimarket is the wheel; dependencies come from this environment.
+    # No PYTHONPATH (a checkout put first on it would shadow the installed wheel).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -62,6 +65,7 @@ def test_wheel_installs_and_runs_a_shipped_scenario(tmp_path):
     proc = subprocess.run(
         [venv / "bin" / "aimarket", "run", "symmetric", "--ticks", "2", "--out", "out"],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
     )
@@ -70,8 +74,19 @@ def test_wheel_installs_and_runs_a_shipped_scenario(tmp_path):
     where = subprocess.run(
         [python, "-c", "import aimarket.scenario as s; print(s.SCENARIO_DIR)"],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
     assert Path(where) == Path(site) / "aimarket" / "scenarios"
+    listing = subprocess.run(
+        [venv / "bin" / "aimarket", "scenarios"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert sorted(line.split()[0] for line in listing.splitlines()) == sorted(
+        name.removesuffix(".toml") for name in shipped
+    )

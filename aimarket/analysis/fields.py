@@ -10,11 +10,11 @@ LAYERS = ("cloud", "models", "chips")
 #: Outcome field → axis label (with unit).
 OUTCOME_LABELS: dict[str, str] = {
     "hhi_cloud_final": "HHI cloud (points, 0–10000)",
-    "hhi_models_final": "HHI models (points)",
-    "hhi_chips_final": "HHI chips (points)",
-    "bloc_hhi_cloud_final": "bloc HHI cloud (points)",
-    "bloc_hhi_models_final": "bloc HHI models (points)",
-    "bloc_hhi_chips_final": "bloc HHI chips (points)",
+    "hhi_models_final": "HHI models (points, 0–10000)",
+    "hhi_chips_final": "HHI chips (points, 0–10000)",
+    "bloc_hhi_cloud_final": "bloc HHI cloud (points, 0–10000)",
+    "bloc_hhi_models_final": "bloc HHI models (points, 0–10000)",
+    "bloc_hhi_chips_final": "bloc HHI chips (points, 0–10000)",
     "top_bloc_share_cloud_final": "top bloc share cloud (0–1)",
     "top_bloc_share_models_final": "top bloc share models (0–1)",
     "top_bloc_share_chips_final": "top bloc share chips (0–1)",
@@ -53,6 +53,16 @@ EVENTS = ("breakdown", "monopoly_like")
 TIMESERIES_CONCENTRATION = tuple(f"hhi_{layer}" for layer in LAYERS)
 
 REGIMES = ("competitive", "exclusive-blocs", "monopoly-like", "open-dominant")
+
+_EVENT_LABELS = {
+    "monopoly_like": "monopoly-like",
+    "monopoly_like_vertical": "monopoly-like (vertical)",
+}
+
+
+def event_label(event: str) -> str:
+    """An event in words: ``monopoly_like`` → "monopoly-like"."""
+    return _EVENT_LABELS.get(event, event.replace("_", " "))
 
 
 def label(field: str) -> str:

@@ -14,7 +14,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from scipy import stats
 
-from aimarket.analysis.fields import key_label
+from aimarket.analysis.fields import event_label, key_label
 from aimarket.analysis.plotting import styled
 from aimarket.analysis.stats import SMALL_N, wilson_interval
 
@@ -107,7 +107,7 @@ def plot_phase(table: pd.DataFrame, x: str, y: str, event: str) -> Figure:
         annot=annot,
         fmt="",
         annot_kws={"fontsize": 7},
-        cbar_kws={"label": f"P({event})"},
+        cbar_kws={"label": f"P({event_label(event)})"},
         xticklabels=_tick_labels(p.columns.to_numpy()),
         yticklabels=_tick_labels(p.index.to_numpy()),
     )
@@ -127,7 +127,8 @@ def plot_phase(table: pd.DataFrame, x: str, y: str, event: str) -> Figure:
     ax.set_ylabel(key_label(y))
     small = int((n.values < SMALL_N).sum())
     ax.set_title(
-        f"P({event}); dashed: 50 % contour; {small} cells with n<{SMALL_N}", fontsize="small"
+        f"P({event_label(event)}); dashed: 50 % contour; {small} cells with n<{SMALL_N}",
+        fontsize="small",
     )
     return fig
 
@@ -143,5 +144,5 @@ def plot_phase_1d(table: pd.DataFrame, x: str, event: str) -> Figure:
     ax.axhline(0.5, color="grey", ls=":")
     ax.set_ylim(0, 1)
     ax.set_xlabel(key_label(x))
-    ax.set_ylabel(f"P({event}) (95 % Wilson)")
+    ax.set_ylabel(f"P({event_label(event)}) (95 % Wilson)")
     return fig

@@ -34,11 +34,11 @@ from aimarket.analysis import (
 )
 from aimarket.analysis import sensitivity as sens
 from aimarket.analysis import timeseries as tsm
-from aimarket.analysis.fields import DISTRIBUTION_FIELDS, EVENTS, REGIMES, key_label
+from aimarket.analysis.fields import DISTRIBUTION_FIELDS, EVENTS, REGIMES, event_label, key_label
 from aimarket.analysis.load import RunData, load_run, setting_labels, swept_keys
 from aimarket.analysis.notes import Skipped
 from aimarket.analysis.plotting import STYLE, colours, grid, to_data_uri
-from aimarket.analysis.stats import SMALL_N
+from aimarket.analysis.stats import SMALL_N, percent, wilson_interval
 from aimarket.metrics import monopoly_closeness, monopoly_definition
 
 MAX_ROWS = 40
@@ -121,6 +121,9 @@ def alt_text(caption: str, fig: Figure) -> str:
     for ax in fig.axes:
         if not ax.get_visible() or not (ax.get_xlabel() or ax.get_ylabel()):
             continue
+        if getattr(ax, "_colorbar", None) is not None:  # a colour scale, not a panel
+            panels.append(f"colour: {ax.get_ylabel() or ax.get_xlabel()}")
+            continue
         title = f"{ax.get_title()}: " if ax.get_title() else ""
         panels.append(
             f"{title}x: {ax.get_xlabel() or 'categories'}, y: {ax.get_ylabel() or 'categories'}"
@@ -182,7 +185,7 @@ def overview(ctx: Context) -> Section:
         "runs": len(out),
         "ok runs": int((out["status"] == "ok").sum()),
         "failed runs": int((out["status"] != "ok").sum()),
-        "horizon (ticks)": regimes.horizon(out),
+        "horizon (months)": f"{regimes.horizon(out):g}",
         "grouped by": ", ".join(ctx.by) or "(all runs together)",
     }
     sec.table(
@@ -233,6 +236,7 @@ def tournament_section(ctx: Context) -> Section:
     err = np.nan_to_num([table["mean"] - table["lo"], table["hi"] - table["mean"]])
     ax.errorbar(table["mean"], pos, xerr=np.clip(err, 0, None), fmt="o", capsize=3)
     ax.set_yticks(pos, table["profile"], fontsize="small")
+    ax.set_ylabel("profile")
     ax.set_xlabel(f"{field} of the role ({tournament.describe_field(field)}), 95 % t interval")
     sec.figure("Role payoff per profile", fig)
     sec.table("tournament_ranking", "Ranking and stability", table)
@@ -284,7 +288,8 @@ def _errorbar_panels(table: pd.DataFrame, panel: str, x: str, ylabel: str) -> Fi
         )
         ax.set_xticks(pos, sub[x].astype(str), rotation=30, ha="right", fontsize="small")
         ax.set_ylim(-0.02, 1.02)
-        ax.set_title(str(name), fontsize="small")
+        ax.set_title(event_label(str(name)), fontsize="small")
+        ax.set_xlabel(x)
         ax.set_ylabel(ylabel)
     return fig
 
@@ -300,7 +305,10 @@ def regimes_section(ctx: Context) -> Section:
     probs = regimes.event_probabilities(out, ctx.settings)
     if probs.empty:
         raise Skipped("no first_breakdown_tick / monopoly_like column")
-    sec.figure("P(event) per setting", _errorbar_panels(probs, "event", "setting", "probability"))
+    sec.figure(
+        "P(event) per setting",
+        _errorbar_panels(probs, "event", "setting", "share of runs with the event"),
+    )
     sec.table("event_probabilities", "P(event) per setting (Wilson 95 %)", probs)
     sec.notes.extend(monopoly_definition(ctx.run.manifest))
     closest = monopoly_closeness(out, ctx.settings)
@@ -363,16 +371,18 @@ def phase_section(ctx: Context) -> Section:
                 pair = pair[:1] if table["x"].nunique() >= 2 else pair[1:]
         if len(pair) == 2:
             sec.figure(
-                f"P({event}) over {key_label(pair[0])} (x) and {key_label(pair[1])} (y)",
+                f"P({event_label(event)}) over {key_label(pair[0])} (x) and "
+                f"{key_label(pair[1])} (y)",
                 phase.plot_phase(table, pair[0], pair[1], event),
             )
         else:
             table = phase.phase_table(out, pair[0], None, flag)
             sec.figure(
-                f"P({event}) against {key_label(pair[0])}",
+                f"P({event_label(event)}) against {key_label(pair[0])}",
                 phase.plot_phase_1d(table, pair[0], event),
             )
-        sec.table(f"phase_{event}", f"P({event}) per cell", table)
+        where = f"x: {pair[0]}" + (f", y: {pair[1]}" if len(pair) == 2 else "")
+        sec.table(f"phase_{event}", f"P({event_label(event)}) per cell ({where})", table)
     return sec
 
 
@@ -393,7 +403,7 @@ def survival_section(ctx: Context) -> Section:
     curves, medians = survival.survival_by(runs, ctx.settings.loc[runs.index])
     horizon = regimes.horizon(out)
     sec.figure("Runs: time to the first breakdown", survival.plot_survival(curves, horizon))
-    sec.table("survival_medians", "Median time to first breakdown (ticks) with 95 % CI", medians)
+    sec.table("survival_medians", "Median time to first breakdown (months) with 95 % CI", medians)
     sec.table("survival_curves", "Kaplan–Meier curves of runs", curves)
     deals = survival.arrangement_durations(ctx.run.clause_spans, out)
     if deals.empty:
@@ -537,6 +547,7 @@ def _effects_figure(table: pd.DataFrame) -> Figure:
     ax.axvline(0, color="grey", ls=":")
     ax.set_yticks(pos, table["outcome"], fontsize="small")
     ax.set_xlabel("difference, scaled per row by its largest |value| (numbers in the table)")
+    ax.set_ylabel("outcome")
     return fig
 
 
@@ -630,17 +641,36 @@ details{margin:.5em 0} summary{cursor:pointer;color:#333}
 
 
 def percentages(df: pd.DataFrame) -> pd.DataFrame:
-    """A probability table for reading: ``p``, ``lo``, ``hi`` (fractions) become one column
-    "percent (95 % CI)", e.g. "12.5 % (8.1–18.0 %)"; other tables unchanged."""
-    if not {"p", "lo", "hi"} <= set(df.columns):
-        return df
-    text = [
-        "–" if pd.isna(p) else f"{p:.1%} ({lo:.1%}–{hi:.1%})".replace("%", " %")
-        for p, lo, hi in zip(df["p"], df["lo"], df["hi"], strict=True)
-    ]
-    at = df.columns.get_loc("p")
-    out = df.drop(columns=["p", "lo", "hi"])
-    out.insert(at, "percent (95 % CI)", text)
+    """A probability table for reading: ``p`` (or ``failure_rate``), ``lo``, ``hi`` (fractions)
+    become one column "percent (95 % CI)", e.g. "12.5 % (8.1–18.0 %)", and each ``p_X`` with
+    ``p_X_lo``, ``p_X_hi`` (or with a column ``n`` of runs: Wilson interval) one column
+    "P(X) (95 % CI)"; other tables unchanged."""
+    out = df
+    for share, label in (("p", "percent (95 % CI)"), ("failure_rate", "failure rate (95 % CI)")):
+        if {share, "lo", "hi"} <= set(out):
+            out = _as_percent(out, share, out["lo"], out["hi"], label, ["lo", "hi"])
+    for col in [
+        c for c in out.columns if str(c).startswith("p_") and not str(c).endswith(("_lo", "_hi"))
+    ]:
+        label = f"P({event_label(str(col).removeprefix('p_'))}) (95 % CI)"
+        if {f"{col}_lo", f"{col}_hi"} <= set(out):
+            bounds = [f"{col}_lo", f"{col}_hi"]
+            out = _as_percent(out, col, out[bounds[0]], out[bounds[1]], label, bounds)
+        elif "n" in out:
+            k = (pd.to_numeric(out[col], errors="coerce") * out["n"]).round()
+            lo, hi = wilson_interval(k.to_numpy(), out["n"].to_numpy())
+            out = _as_percent(out, col, lo, hi, label, [])
+    return out
+
+
+def _as_percent(
+    df: pd.DataFrame, share: str, lo: object, hi: object, label: str, drop: list[str]
+) -> pd.DataFrame:
+    """``df`` with column ``share`` (and ``drop``) replaced by its percentage text ``label``."""
+    text = [percent(*row) for row in zip(df[share], lo, hi, strict=True)]
+    at = df.columns.get_loc(share)
+    out = df.drop(columns=[share, *drop])
+    out.insert(at, label, text)
     return out
 
 

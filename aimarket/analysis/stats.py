@@ -52,6 +52,14 @@ def proportion(k: int, n: int, confidence: float = CONFIDENCE) -> dict[str, floa
     }
 
 
+def percent(p: float, lo: float, hi: float) -> str:
+    """A probability for reading: ``12.5 % (8.1–18.0 %)`` (share with its interval); ``–`` if
+    unknown."""
+    if pd.isna(p):
+        return "–"
+    return f"{p:.1%} ({lo:.1%}–{hi:.1%})".replace("%", " %")
+
+
 def in_order(table: pd.DataFrame, settings: pd.Series) -> pd.DataFrame:
     """`table` with its ``setting`` column ordered like `settings` when those are ordered (a
     categorical from ``setting_labels``: 2.5 before 10), so plots and tables keep that order."""
