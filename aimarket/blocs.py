@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 import numpy as np
 
@@ -110,26 +111,54 @@ class Blocs:
 
     ``layer_shares`` (fractions by firm, per layer) are last month's market results;
     ``bloc_of`` and ``bloc_hhi`` are fixed between updates (start of the month and its end).
+    Each layer's shares by firm and by bloc are computed once per change of either (both are
+    replaced, never changed in place) and shared read-only.
     """
 
     def __init__(self, firms: Iterable[str], fringe: Mapping[str, int]) -> None:
         self.firms = tuple(firms)
         self.fringe = dict(fringe)
+        self._cache: dict[tuple[str, bool], Mapping[str, float]] = {}
         self.layer_shares: dict[str, dict[str, float]] = {layer: {} for layer in LAYERS}
         self.bloc_of: dict[str, str] = {f: f for f in self.firms}
         self.bloc_hhi: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
 
+    @property
+    def layer_shares(self) -> dict[str, dict[str, float]]:
+        return self._layer_shares
+
+    @layer_shares.setter
+    def layer_shares(self, value: dict[str, dict[str, float]]) -> None:
+        self._layer_shares = value
+        self._cache.clear()
+
+    @property
+    def bloc_of(self) -> dict[str, str]:
+        return self._bloc_of
+
+    @bloc_of.setter
+    def bloc_of(self, value: dict[str, str]) -> None:
+        self._bloc_of = value
+        self._cache = {key: v for key, v in self._cache.items() if not key[1]}  # by firm stays
+
     def update(self, ties: Iterable[tuple[str, str]]) -> None:
         """Blocs from the ties in force, and their HHI per layer."""
         self.bloc_of = bloc_map(self.firms, ties)
-        self.bloc_hhi = self.hhi_by_layer(self.bloc_of)
+        self.bloc_hhi = {layer: hhi(self.shares(layer).values()) for layer in LAYERS}
 
-    def shares(self, layer: str, bloc_of: Mapping[str, str] | None = None) -> dict[str, float]:
+    def shares(self, layer: str, bloc_of: Mapping[str, str] | None = None) -> Mapping[str, float]:
         """Shares of ``layer`` by bloc (``bloc_of``: this month's blocs; ``{}``: by firm), a
-        fringe split into its firms."""
-        return bloc_shares(
-            self.layer_shares[layer], self.bloc_of if bloc_of is None else bloc_of, self.fringe
-        )
+        fringe split into its firms (read-only)."""
+        if bloc_of is not None and bloc_of:  # another bloc map: not cached
+            return bloc_shares(self.layer_shares[layer], bloc_of, self.fringe)
+        key = (layer, bloc_of is None)
+        out = self._cache.get(key)
+        if out is None:
+            by = self.bloc_of if bloc_of is None else {}
+            out = self._cache[key] = MappingProxyType(
+                bloc_shares(self.layer_shares[layer], by, self.fringe)
+            )
+        return out
 
     def hhi_by_layer(self, bloc_of: Mapping[str, str]) -> dict[str, float]:
         """Bloc HHI (points) of every layer under the bloc map ``bloc_of``."""
