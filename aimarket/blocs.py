@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -118,7 +119,8 @@ class Blocs:
     def __init__(self, firms: Iterable[str], fringe: Mapping[str, int]) -> None:
         self.firms = tuple(firms)
         self.fringe = dict(fringe)
-        self._cache: dict[tuple[str, bool], Mapping[str, float]] = {}
+        self._cache: dict[tuple[str, bool], Any] = {}
+        self.version = 0  # counts changes of ``layer_shares``
         self.layer_shares: dict[str, dict[str, float]] = {layer: {} for layer in LAYERS}
         self.bloc_of: dict[str, str] = {f: f for f in self.firms}
         self.bloc_hhi: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
@@ -131,6 +133,7 @@ class Blocs:
     def layer_shares(self, value: dict[str, dict[str, float]]) -> None:
         self._layer_shares = value
         self._cache.clear()
+        self.version += 1
 
     @property
     def bloc_of(self) -> dict[str, str]:
@@ -158,6 +161,15 @@ class Blocs:
             out = self._cache[key] = MappingProxyType(
                 bloc_shares(self.layer_shares[layer], by, self.fringe)
             )
+        return out
+
+    def vertical(self, pair: str) -> tuple[float, str]:
+        """``vertical_share`` of an adjacent pair ``UP-DOWN`` under this month's blocs."""
+        key = (pair, True)
+        out = self._cache.get(key)
+        if out is None:
+            up, down = pair.split("-")
+            out = self._cache[key] = vertical_share(self.shares(up), self.shares(down))
         return out
 
     def hhi_by_layer(self, bloc_of: Mapping[str, str]) -> dict[str, float]:

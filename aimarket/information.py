@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from aimarket import concentration
-from aimarket.blocs import LAYERS, PAIRS, vertical_share
+from aimarket.blocs import LAYERS, PAIRS
 from aimarket.context import Context
 from aimarket.deals import Deal, Kind, Status
 from aimarket.markets import chips, compute
@@ -43,6 +43,8 @@ class Information:
         self.ctx = ctx
         window = max((r.spec.serial_window_months for r in ctx.regulators), default=0)
         self.ownership_history: deque[CapTables] = deque(maxlen=window + 1)  # oldest first
+        self._mhhi_cache: dict[tuple, dict[str, float]] = {}  # see ``mhhi``
+        self._mhhi_state: tuple[Any, int] = (None, -1)  # the blocs and version it is under
         self.public: PublicInfo = self._public()
         self.holdings, self.backed = self.stakes()
 
@@ -173,13 +175,8 @@ class Information:
     def vertical_shares(self) -> dict[str, tuple[float, str]]:
         """Per adjacent pair the monopoly test watches (``monopoly.vertical_pairs``): the largest
         share one bloc holds in both layers (fraction) and that bloc's label."""
-        b = self.ctx.blocs
         watched = self.ctx.world.spec.monopoly.vertical_pairs
-        return {
-            pair: vertical_share(b.shares(pair.split("-")[0]), b.shares(pair.split("-")[1]))
-            for pair in PAIRS
-            if pair in watched
-        }
+        return {pair: self.ctx.blocs.vertical(pair) for pair in PAIRS if pair in watched}
 
     def bloc_hhi(self) -> dict[str, float]:
         """This month's bloc HHI of the layers the monopoly test watches."""
@@ -196,22 +193,35 @@ class Information:
 
     def mhhi(self, tables: CapTables) -> dict[str, float]:
         """Modified HHI (points) of every layer under the ownership ``tables`` (last month's
-        firm shares, an atomistic fringe split into its firms)."""
-        gamma, beta = concentration.ownership(tables, self.ctx.world.spec.market.control_stake)
-        return {
-            layer: concentration.mhhi(self.ctx.blocs.shares(layer, {}), gamma, beta)
-            for layer in LAYERS
-        }
+        firm shares, an atomistic fringe split into its firms). Computed once per distinct
+        ``tables`` (and control threshold) while the layer shares stay the same: a month's cases
+        share their pre-deal tables, and every regulator reviewing a deal sees the same tables."""
+        blocs, cs = self.ctx.blocs, self.ctx.world.spec.market.control_stake
+        if self._mhhi_state != (blocs, blocs.version):
+            self._mhhi_cache.clear()
+            self._mhhi_state = (blocs, blocs.version)
+        key = (cs, tuple((lab, tuple(t.items())) for lab, t in tables.items()))
+        out = self._mhhi_cache.get(key)
+        if out is None:
+            gamma, beta = concentration.ownership(tables, cs)
+            out = self._mhhi_cache[key] = {
+                layer: concentration.mhhi(blocs.shares(layer, {}), gamma, beta) for layer in LAYERS
+            }
+        return dict(out)
 
     def _firm_share(self, layer: str, firm: str) -> float:
         shares = self.ctx.blocs.shares(layer, {})
         return shares.get(firm, shares.get(f"{firm}/1", 0.0))
 
-    def _group_share(self, layer: str, tables: CapTables, *firms: str) -> float:
-        """Share of ``layer`` of the firms and the labs they control under ``tables``."""
+    def _group(self, tables: CapTables, *firms: str) -> set[str]:
+        """The firms and the labs they control under ``tables``."""
         cs = self.ctx.world.spec.market.control_stake
         group = set(firms)
         group |= {lab for lab, t in tables.items() if concentration.controller(t, cs) in group}
+        return group
+
+    def _group_share(self, layer: str, group: set[str]) -> float:
+        """Share of ``layer`` of the firms in ``group``."""
         return sum(self._firm_share(layer, f) for f in group)
 
     def case_facts(self, deal: Deal, spec: Any) -> CaseFacts:
@@ -265,8 +275,10 @@ class Information:
         partner, clause = c.book.restriction(target)
         clause_after = by_clause or (partner == investor and clause.binds)
         upstream = UPSTREAM.get(c.firms[investor].agent_type, "") if invests or by_clause else ""
+        group = self._group(post, investor, target)
+        combined = {layer: self._group_share(layer, group) for layer in LAYERS}
         u = self._firm_share(upstream, investor) if upstream else 0.0
-        down = self._group_share("models", post, investor, target) if upstream else 0.0
+        down = combined["models"] if upstream else 0.0
         gain = cost = 0.0
         if upstream:
             models_revenue = sum(lab.revenue for lab in c.labs)
@@ -302,9 +314,7 @@ class Information:
             tie_by_clause=clause_after,
             pre_mhhi=self.mhhi(now),
             post_mhhi=self.mhhi(post),
-            combined_share={
-                layer: self._group_share(layer, post, investor, target) for layer in LAYERS
-            },
+            combined_share=combined,
             gatekeeper_involved=bool({investor, target} & set(spec.gatekeepers)),
             stake_before=before,
             control_before=control_before,
