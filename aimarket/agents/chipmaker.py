@@ -31,10 +31,6 @@ class Chipmaker(Firm):
         self.priority: list[str] = []  # clouds its strategy serves first
 
     def observe(self, info: Information) -> ChipmakerObs:
-        sales: dict[str, float] = {}
-        for month in self.sales:
-            for cloud, gw in month.items():
-                sales[cloud] = sales.get(cloud, 0.0) + gw
         return ChipmakerObs(
             public=info.public,
             name=self.name,
@@ -44,10 +40,25 @@ class Chipmaker(Firm):
             price=self.price,
             unit_cost=self.spec.unit_cost_bn_per_gw,
             demand_history=tuple(self.demand_history),
-            sales_by_cloud=sales,
+            sales_by_cloud=self.sales_by_cloud(),
             backed_labs=info.backed.get(self.name, ()),
             holdings_bn=info.holdings.get(self.name, 0.0),
         )
+
+    def sales_by_cloud(self) -> dict[str, float]:
+        """GW sold to each cloud over the months in ``sales``, summed month by month."""
+        months = list(self.sales)
+        clouds = tuple(months[0]) if months else ()
+        if all(tuple(m) == clouds for m in months):  # the chip market records every cloud
+            total = [0.0] * len(clouds)
+            for month in months:
+                total = [a + b for a, b in zip(total, month.values(), strict=True)]
+            return dict(zip(clouds, total, strict=True))
+        sales: dict[str, float] = {}
+        for month in months:
+            for cloud, gw in month.items():
+                sales[cloud] = sales.get(cloud, 0.0) + gw
+        return sales
 
     def apply(self, d: ChipmakerDecision) -> None:
         """Carry out this month's decision: price, expansion, priority clouds, offers."""
