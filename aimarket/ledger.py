@@ -61,7 +61,7 @@ class Ledger:
 
     def transfer(self, source: str, target: str, amount: float, kind: str) -> None:
         """Move ``amount`` USD bn (>= 0) from ``source`` to ``target``, labelled ``kind``."""
-        if not (amount >= 0 and math.isfinite(amount)):
+        if not 0.0 <= amount < math.inf:  # negative, infinite or NaN
             raise SimulationError(
                 f"month {self.tick}: mechanism {kind!r} produced the amount {amount} (USD bn,"
                 f" must be finite and >= 0) from {source} to {target}; the inputs are outside"
@@ -69,18 +69,20 @@ class Ledger:
             )
         if amount == 0 or source == target:
             return
-        if target not in self._balance and target.startswith(CREDIT_PREFIX):
-            holder, issuer = target.removeprefix(CREDIT_PREFIX).split("@")
-            self._issuers[holder].append(issuer)
-            self._holder[target] = holder
-        self._balance[source] -= amount
-        self._balance[target] += amount
+        balance, holder = self._balance, self._holder
+        if target not in balance and target.startswith(CREDIT_PREFIX):
+            owner, issuer = target.removeprefix(CREDIT_PREFIX).split("@")
+            self._issuers[owner].append(issuer)
+            holder[target] = owner
+        balance[source] -= amount
+        balance[target] += amount
         self.flows[kind] += amount
         self.totals[kind] += amount
-        payer, payee = self.owner(source), self.owner(target)
+        payer, payee = holder.get(source, source), holder.get(target, target)
         if payer != payee:
-            self.net[(payer, kind)] -= amount
-            self.net[(payee, kind)] += amount
+            net = self.net
+            net[(payer, kind)] -= amount
+            net[(payee, kind)] += amount
         if self.record:
             self.rows.append((self.tick, source, target, amount, kind))
 
@@ -92,12 +94,13 @@ class Ledger:
         The part paid from credits is labelled ``KIND_credit`` (circular revenue). With
         ``cash_limit`` the cash part never overdraws the payer's cash. Returns the amount paid.
         """
-        credits = credit_account(payer, payee)
-        from_credit = min(amount, max(self.balance(credits), 0.0))
-        self.transfer(credits, payee, from_credit, f"{kind}_credit")
+        credits = f"{CREDIT_PREFIX}{payer}@{payee}"  # credit_account(payer, payee)
+        from_credit = min(amount, max(self._balance.get(credits, 0.0), 0.0))
+        if from_credit:  # a zero transfer changes nothing (NaN or negative still raise)
+            self.transfer(credits, payee, from_credit, f"{kind}_credit")
         rest = amount - from_credit
         if cash_limit:
-            rest = min(rest, max(self.balance(payer), 0.0))
+            rest = min(rest, max(self._balance.get(payer, 0.0), 0.0))
         self.transfer(payer, payee, rest, kind)
         return from_credit + rest
 
