@@ -78,12 +78,18 @@ def ownership(
     gamma: dict[str, dict[str, float]] = {}
     beta: dict[str, dict[str, float]] = {}
     for lab, stakes in cap_tables.items():
-        held = {o: s for o, s in stakes.items() if s > 0}
-        residual = max(1.0 - sum(held.values()), 0.0)
-        beta[lab] = held | ({lab: residual} if residual > 0 else {})
-        boss = controller(held, control_stake)
-        gamma[lab] = {boss or lab: 1.0}
+        gamma[lab], beta[lab] = owned(lab, stakes, control_stake)
     return gamma, beta
+
+
+def owned(
+    lab: str, stakes: Mapping[str, float], control_stake: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """One lab's control and financial-interest maps (``ownership``) from its cap table."""
+    held = {o: s for o, s in stakes.items() if s > 0}
+    residual = max(1.0 - sum(held.values()), 0.0)
+    boss = controller(held, control_stake)
+    return {boss or lab: 1.0}, held | ({lab: residual} if residual > 0 else {})
 
 
 def with_stake(

@@ -44,6 +44,8 @@ class Information:
         window = max((r.spec.serial_window_months for r in ctx.regulators), default=0)
         self.ownership_history: deque[CapTables] = deque(maxlen=window + 1)  # oldest first
         self._mhhi_cache: dict[tuple, dict[str, float]] = {}  # see ``mhhi``
+        self._owned: dict[tuple, tuple[dict[str, float], dict[str, float]]] = {}  # lab's maps
+        self._layer_firms: dict[str, tuple[frozenset[str], float]] = {}  # firms, plain MHHI
         self._mhhi_state: tuple[Any, int] = (None, -1)  # the blocs and version it is under
         self.public: PublicInfo = self._public()
         self.holdings, self.backed = self.stakes()
@@ -193,20 +195,41 @@ class Information:
 
     def mhhi(self, tables: CapTables) -> dict[str, float]:
         """Modified HHI (points) of every layer under the ownership ``tables`` (last month's
-        firm shares, an atomistic fringe split into its firms). Computed once per distinct
-        ``tables`` (and control threshold) while the layer shares stay the same: a month's cases
-        share their pre-deal tables, and every regulator reviewing a deal sees the same tables."""
+        firm shares, an atomistic fringe split into its firms).
+
+        Computed once per distinct ``tables`` (and control threshold) while the layer shares
+        stay the same: a month's cases share their pre-deal tables, and every regulator
+        reviewing a deal sees the same tables. Each lab's ownership maps are computed once per
+        distinct cap table, and a layer none of whose firms is a lab in ``tables`` has the same
+        MHHI under any tables (its plain HHI), computed once."""
         blocs, cs = self.ctx.blocs, self.ctx.world.spec.market.control_stake
         if self._mhhi_state != (blocs, blocs.version):
             self._mhhi_cache.clear()
+            self._owned.clear()
             self._mhhi_state = (blocs, blocs.version)
-        key = (cs, tuple((lab, tuple(t.items())) for lab, t in tables.items()))
-        out = self._mhhi_cache.get(key)
+            self._layer_firms = {}
+            for layer in LAYERS:
+                shares = blocs.shares(layer, {})
+                firms = frozenset(f for f, v in shares.items() if v > 0)
+                self._layer_firms[layer] = (firms, concentration.mhhi(shares))
+        rows = tuple((lab, tuple(t.items())) for lab, t in tables.items())
+        out = self._mhhi_cache.get((cs, rows))
         if out is None:
-            gamma, beta = concentration.ownership(tables, cs)
-            out = self._mhhi_cache[key] = {
-                layer: concentration.mhhi(blocs.shares(layer, {}), gamma, beta) for layer in LAYERS
-            }
+            gamma, beta = {}, {}
+            for lab, items in rows:
+                maps = self._owned.get((cs, lab, items))
+                if maps is None:
+                    maps = self._owned[(cs, lab, items)] = concentration.owned(lab, tables[lab], cs)
+                gamma[lab], beta[lab] = maps
+            out = {}
+            for layer in LAYERS:
+                firms, unowned = self._layer_firms[layer]
+                out[layer] = (
+                    unowned
+                    if firms.isdisjoint(tables)
+                    else concentration.mhhi(blocs.shares(layer, {}), gamma, beta)
+                )
+            self._mhhi_cache[(cs, rows)] = out
         return dict(out)
 
     def _firm_share(self, layer: str, firm: str) -> float:
