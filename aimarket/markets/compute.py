@@ -205,10 +205,11 @@ def clear(
         lab.revenue = revenue
         lab.revenue_history.append(revenue)
         lab.shortfall_history.append(float(unmet[k] / desired[k]) if desired[k] > 0 else 0.0)
+    committed: dict[str, list[float]] = {h.name: [] for h in hs}  # contracts in book order
+    for d in contracts:
+        committed[d.investor].append(d.terms.commit_gw)
     for i, h in enumerate(hs):
-        h.requested = float(asked_at[i]) + sum(
-            d.terms.commit_gw for d in contracts if d.investor == h.name
-        )
+        h.requested = float(asked_at[i]) + sum(committed[h.name])
         h.demand_history.append(h.requested)
         h.price = next_price(h.price, h.requested, h.capacity_eff, h.reserve, m.spot_price_adjust)
     state.shortfall_share = float(unmet.sum() / desired.sum()) if desired.sum() > 0 else 0.0
