@@ -6,6 +6,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
+import numpy as np
 
 from aimarket.agents.base import HISTORY, Firm
 from aimarket.context import Context
@@ -28,6 +29,7 @@ class Chipmaker(Firm):
         self.demand_history: deque[float] = deque(maxlen=HISTORY)
         self.delivered: deque[float] = deque([0.0] * 12, maxlen=12)
         self.sales: deque[dict[str, float]] = deque(maxlen=12)  # GW sold per cloud, by month
+        self._sold: deque[tuple[dict, tuple[str, ...], np.ndarray]] = deque(maxlen=12)
         self.priority: list[str] = []  # clouds its strategy serves first
 
     def observe(self, info: Information) -> ChipmakerObs:
@@ -45,15 +47,27 @@ class Chipmaker(Firm):
             holdings_bn=info.holdings.get(self.name, 0.0),
         )
 
+    def record_sales(self, clouds: tuple[str, ...], gw: np.ndarray) -> None:
+        """This month's sales: GW sold to each of ``clouds`` (same order)."""
+        month = dict(zip(clouds, gw.tolist(), strict=True))
+        self.sales.append(month)
+        self._sold.append((month, clouds, gw))
+
     def sales_by_cloud(self) -> dict[str, float]:
         """GW sold to each cloud over the months in ``sales``, summed month by month."""
-        months = list(self.sales)
-        clouds = tuple(months[0]) if months else ()
-        if all(tuple(m) == clouds for m in months):  # the chip market records every cloud
-            total = [0.0] * len(clouds)
-            for month in months:
-                total = [a + b for a, b in zip(total, month.values(), strict=True)]
-            return dict(zip(clouds, total, strict=True))
+        months = self.sales
+        if (
+            months
+            and len(self._sold) == len(months)
+            and all(
+                m is r[0] and r[1] == self._sold[0][1]
+                for m, r in zip(months, self._sold, strict=True)
+            )
+        ):  # recorded by ``record_sales``: the same clouds every month, summed as arrays
+            total = np.zeros(len(self._sold[0][1]))
+            for _, _, gw in self._sold:
+                total += gw
+            return dict(zip(self._sold[0][1], total.tolist(), strict=True))
         sales: dict[str, float] = {}
         for month in months:
             for cloud, gw in month.items():

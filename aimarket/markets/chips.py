@@ -101,10 +101,10 @@ def clear(
     for i, j, gw, price in contracts + spot_buys:  # spot buys in (cloud, chipmaker) order
         if gw > 0:
             got[i, j] += _buy(ledger, hyperscalers[i], chipmakers[j], gw, price)
-    clouds = [h.name for h in hyperscalers]
-    for j, (c, sold) in enumerate(zip(chipmakers, got.T.tolist(), strict=True)):
+    clouds = tuple(h.name for h in hyperscalers)
+    for j, c in enumerate(chipmakers):
         c.delivered.append(float(got[:, j].sum()))
-        c.sales.append(dict(zip(clouds, sold, strict=True)))
+        c.record_sales(clouds, got[:, j].copy())
 
 
 def _buy(ledger: Ledger, h: Any, c: Any, gw: float, price: float) -> float:
