@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+
+import numpy as np
 
 from aimarket.errors import SimulationError
 
@@ -34,6 +36,7 @@ class Ledger:
         self._balance: dict[str, float] = defaultdict(float)
         self._issuers: dict[str, list[str]] = defaultdict(list)  # credit holder -> issuers
         self._holder: dict[str, str] = {}  # credit account -> its holder (others own themselves)
+        self._opened_credits = False  # a credit account opened by ``open`` (``pay_grid``)
         self.record = record
         self.rows: list[tuple[int, str, str, float, str]] = []
         self.tick = 0
@@ -47,6 +50,7 @@ class Ledger:
         if account in self._balance:
             raise ValueError(f"account {account!r} exists")
         self._balance[account] = float(balance)
+        self._opened_credits = self._opened_credits or account.startswith(CREDIT_PREFIX)
 
     def balance(self, account: str) -> float:
         return self._balance.get(account, 0.0)
@@ -103,6 +107,97 @@ class Ledger:
             rest = min(rest, max(self._balance.get(payer, 0.0), 0.0))
         self.transfer(payer, payee, rest, kind)
         return from_credit + rest
+
+    def pay_grid(
+        self,
+        buyers: Sequence[str],
+        sellers: Sequence[str],
+        cells: np.ndarray,
+        amounts: np.ndarray,
+        kind: str,
+        costs: np.ndarray,
+        cost_to: str,
+        cost_kind: str,
+    ) -> bool:
+        """Every buyer ``i`` pays seller ``j`` ``amounts[i, j]`` (USD bn) for each cell of the
+        boolean array ``cells``, and the seller pays ``costs[i, j]`` of it on to ``cost_to``: the
+        same, bit for bit, as ``pay(buyers[i], sellers[j], amounts[i, j], kind)`` then
+        ``transfer(sellers[j], cost_to, costs[i, j], cost_kind)`` cell by cell in row-major
+        order, in one pass of array sums (each account and counter adds the same terms in the
+        same order). Only when that is so for every cell: no buyer pays from credits on a
+        seller, no payment meets the cash limit, every amount and cost is positive and finite,
+        and the parties are distinct cash accounts that exist. Otherwise it changes nothing and
+        returns False (pay cell by cell then)."""
+        if not cells.any():
+            return True
+        names = [*buyers, *sellers, cost_to]
+        balance, net = self._balance, self.net
+        if (
+            self._opened_credits
+            or len(set(names)) != len(names)
+            or any(n not in balance or n in self._holder for n in names)
+        ):
+            return False
+        paid, cost = amounts[cells], costs[cells]  # row-major
+        if not (np.all((paid > 0) & (paid < math.inf)) and np.all((cost > 0) & (cost < math.inf))):
+            return False
+        issuers = set(sellers)
+        for b in buyers:  # credits on a seller are spent first
+            for issuer in self._issuers.get(b, ()):
+                if issuer in issuers and not balance.get(credit_account(b, issuer), 0.0) <= 0:
+                    return False
+        # buyers' cash, cell by cell along each row; a payment above the cash left would be cut
+        out = np.where(cells, -amounts, -0.0)  # adding -0.0 leaves every value as it is
+        cash = np.add.accumulate(np.column_stack([[balance[b] for b in buyers], out]), axis=1)
+        if np.any(cells & (np.maximum(cash[:, :-1], 0.0) < amounts)):
+            return False
+        inflow = np.where(cells, amounts, -0.0)
+        outflow = np.where(cells, -costs, -0.0)
+        n_buyers, n_sellers = amounts.shape
+        by_buyer, by_seller = cells.any(axis=1), cells.any(axis=0)
+        keys = [(buyers[i], kind) for i in np.flatnonzero(by_buyer)] + [
+            (sellers[j], k) for j in np.flatnonzero(by_seller) for k in (kind, cost_kind)
+        ]
+        if any(k not in net for k in [*keys, (cost_to, cost_kind)]):  # new keys, first-use order
+            for i, j in zip(*np.nonzero(cells), strict=True):
+                for key in (
+                    (buyers[i], kind),
+                    (sellers[j], kind),
+                    (sellers[j], cost_kind),
+                    (cost_to, cost_kind),
+                ):
+                    if key not in net:
+                        net[key] = 0.0
+        for counter in (self.flows, self.totals):
+            counter[kind] = np.add.accumulate(np.concatenate([[counter[kind]], paid]))[-1]
+            counter[cost_kind] = np.add.accumulate(np.concatenate([[counter[cost_kind]], cost]))[-1]
+        received = np.add.accumulate(np.concatenate([[balance[cost_to]], cost]))[-1]
+        balance[cost_to] = received
+        key = (cost_to, cost_kind)
+        net[key] = np.add.accumulate(np.concatenate([[net[key]], cost]))[-1]
+        net_paid = np.add.accumulate(
+            np.column_stack([[net.get((b, kind), 0.0) for b in buyers], out]), axis=1
+        )
+        for i in np.flatnonzero(by_buyer):
+            balance[buyers[i]] = cash[i, -1]
+            net[(buyers[i], kind)] = net_paid[i, -1]
+        seller_cash = np.empty((2 * n_buyers + 1, n_sellers))
+        seller_cash[0] = [balance[s] for s in sellers]
+        seller_cash[1::2], seller_cash[2::2] = inflow, outflow
+        sales = np.vstack([[net.get((s, kind), 0.0) for s in sellers], inflow])
+        costs_out = np.vstack([[net.get((s, cost_kind), 0.0) for s in sellers], outflow])
+        seller_cash = np.add.accumulate(seller_cash, axis=0)[-1]
+        sales = np.add.accumulate(sales, axis=0)[-1]
+        costs_out = np.add.accumulate(costs_out, axis=0)[-1]
+        for j in np.flatnonzero(by_seller):
+            balance[sellers[j]] = seller_cash[j]
+            net[(sellers[j], kind)] = sales[j]
+            net[(sellers[j], cost_kind)] = costs_out[j]
+        if self.record:
+            for i, j in zip(*np.nonzero(cells), strict=True):
+                self.rows.append((self.tick, buyers[i], sellers[j], amounts[i, j], kind))
+                self.rows.append((self.tick, sellers[j], cost_to, costs[i, j], cost_kind))
+        return True
 
     def spendable(self, payer: str, payee: str) -> float:
         """Cash plus credits on ``payee`` that ``payer`` can spend with ``payee`` (USD bn)."""

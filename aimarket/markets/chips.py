@@ -96,11 +96,13 @@ def clear(
     for j, c in enumerate(chipmakers):
         c.demand_history.append(float(np.sum(orders * weight[j]) + contracted[j]))
     got = np.zeros((nh, nc))
-    prices = [c.price for c in chipmakers]
-    spot_buys = [(i, j, spot[i, j], prices[j]) for i, j in zip(*np.nonzero(spot > 0), strict=True)]
-    for i, j, gw, price in contracts + spot_buys:  # spot buys in (cloud, chipmaker) order
+    for i, j, gw, price in contracts:
         if gw > 0:
             got[i, j] += _buy(ledger, hyperscalers[i], chipmakers[j], gw, price)
+    prices = [c.price for c in chipmakers]
+    if not _buy_spot(ledger, hyperscalers, chipmakers, spot, prices, got):
+        for i, j in zip(*np.nonzero(spot > 0), strict=True):  # in (cloud, chipmaker) order
+            got[i, j] += _buy(ledger, hyperscalers[i], chipmakers[j], spot[i, j], prices[j])
     clouds = tuple(h.name for h in hyperscalers)
     for j, c in enumerate(chipmakers):
         c.delivered.append(float(got[:, j].sum()))
@@ -114,3 +116,51 @@ def _buy(ledger: Ledger, h: Any, c: Any, gw: float, price: float) -> float:
     ledger.transfer(c.name, "suppliers", got * c.spec.unit_cost_bn_per_gw, "chip_production")
     h.install(got, c.performance)
     return got
+
+
+def _buy_spot(
+    ledger: Ledger,
+    hyperscalers: Sequence[Any],
+    chipmakers: Sequence[Any],
+    spot: np.ndarray,
+    prices: Sequence[float],
+    got: np.ndarray,
+) -> bool:
+    """Every spot purchase at once (``spot``: GW per cloud x chipmaker), the same bit for bit
+    as ``_buy`` cell by cell in (cloud, chipmaker) order, when no payment is cut (by credits or
+    the cash limit: ``Ledger.pay_grid``); False, with nothing changed, otherwise (then buy cell
+    by cell). A cloud whose waiting shells would run out installs cell by cell."""
+    cells = spot > 0
+    if not cells.any():
+        return True
+    price = np.array(prices, float)
+    amounts = np.where(cells, spot * price, 0.0)
+    bought = np.where(cells, amounts / np.where(cells, price, 1.0), 0.0)
+    costs = bought * np.array([c.spec.unit_cost_bn_per_gw for c in chipmakers], float)
+    names = [h.name for h in hyperscalers], [c.name for c in chipmakers]
+    if not ledger.pay_grid(*names, cells, amounts, "chips", costs, "suppliers", "chip_production"):
+        return False
+    # Hyperscaler.install cell by cell along each cloud's row, as sums along the rows
+    performance = np.array([c.performance for c in chipmakers], float)
+    waiting, capacity, effective = (
+        np.add.accumulate(np.column_stack([start, step]), axis=1)
+        for start, step in (
+            ([h.waiting_gw for h in hyperscalers], np.where(cells, -bought, -0.0)),
+            ([h.capacity_gw for h in hyperscalers], np.where(cells, bought, -0.0)),
+            ([h.capacity_eff for h in hyperscalers], np.where(cells, bought * performance, -0.0)),
+        )
+    )
+    runs_out = np.any(cells & (waiting[:, :-1] < bought), axis=1)
+    for i in np.flatnonzero(cells.any(axis=1)):
+        h = hyperscalers[i]
+        if runs_out[i]:  # the last shells cut a purchase: install one by one
+            for j in np.flatnonzero(cells[i]):
+                h.install(bought[i, j], chipmakers[j].performance)
+        else:
+            h.waiting_gw, h.capacity_gw, h.capacity_eff = (
+                waiting[i, -1],
+                capacity[i, -1],
+                effective[i, -1],
+            )
+    got[cells] += bought[cells]
+    return True
