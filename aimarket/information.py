@@ -43,6 +43,9 @@ class Information:
         self.ctx = ctx
         window = max((r.spec.serial_window_months for r in ctx.regulators), default=0)
         self.ownership_history: deque[CapTables] = deque(maxlen=window + 1)  # oldest first
+        self._clouds = (ctx.hyperscalers, {h.name: h for h in ctx.hyperscalers})  # by name
+        self._price_means: dict[tuple[float, ...], float] = {}  # this month's, by prices
+        self._chip_price: tuple[tuple, float] = ((None,), 0.0)  # inputs, ``mean_chip_price``
         self._mhhi_cache: dict[tuple, dict[str, float]] = {}  # see ``mhhi``
         self._owned: dict[tuple, tuple[dict[str, float], dict[str, float]]] = {}  # lab's maps
         self._layer_firms: dict[str, tuple[frozenset[str], float]] = {}  # firms, plain MHHI
@@ -55,6 +58,8 @@ class Information:
         """Public information at the start of the month; this month's cap tables kept for the
         serial-acquisition look-back."""
         self.ownership_history.append(self.cap_tables())
+        self._clouds = (self.ctx.hyperscalers, {h.name: h for h in self.ctx.hyperscalers})
+        self._price_means.clear()
         self.public = self._public()
 
     def refresh_stakes(self) -> None:
@@ -120,7 +125,9 @@ class Information:
     def expected_price(self, lab: Any) -> float:
         """Mean compute price where the lab may buy, USD bn per eff-GW-month."""
         c = self.ctx
-        return compute.expected_price(lab, c.book, {h.name: h for h in c.hyperscalers})
+        if self._clouds[0] is not c.hyperscalers or len(self._clouds[1]) != len(c.hyperscalers):
+            self._clouds = (c.hyperscalers, {h.name: h for h in c.hyperscalers})
+        return compute.expected_price(lab, c.book, self._clouds[1], self._price_means)
 
     def best_chip_efficiency(self) -> float:
         """eff-GW per GW of the best merchant chip now."""
@@ -128,8 +135,13 @@ class Information:
         return chips.best_efficiency(c.chipmakers, c.world.chip_growth_per_month**c.world.tick)
 
     def mean_chip_price(self) -> float:
-        """Supply-weighted merchant chip price, USD bn per GW."""
-        return chips.mean_price(self.ctx.chipmakers)
+        """Supply-weighted merchant chip price, USD bn per GW (computed again only when a
+        chipmaker's price or supply has changed)."""
+        makers = self.ctx.chipmakers
+        key = tuple((x.price, x.supply) for x in makers)
+        if key != self._chip_price[0]:
+            self._chip_price = (key, chips.mean_price(makers))
+        return self._chip_price[1]
 
     # ------------------------------------------------------------------ deals
     def deal_views(self, deals: list[Deal]) -> tuple[DealView, ...]:
