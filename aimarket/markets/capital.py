@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,16 +16,42 @@ def dcf_value(revenue_bn: float, growth_per_month: float, market: Any) -> float:
     revenue path that starts at ``revenue_bn`` and grows at ``growth_per_month``, the growth
     fading toward the long-run rate with time constant ``growth_fade_months``, discounted at the
     required return over ``valuation_horizon_months``, plus a Gordon terminal value."""
-    r = market.required_return_per_year ** (1 / 12)
-    g_long = market.long_run_growth_per_year ** (1 / 12)
-    months = np.arange(1, market.valuation_horizon_months + 1)
+    args = (
+        revenue_bn,
+        growth_per_month,
+        market.required_return_per_year,
+        market.long_run_growth_per_year,
+        market.valuation_horizon_months,
+        market.growth_fade_months,
+        market.operating_margin,
+    )
+    if revenue_bn == 0 or growth_per_month == 0:  # a signed zero is not a distinct cache key
+        return _dcf.__wrapped__(*args)
+    return _dcf(*args)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _dcf(
+    revenue_bn: float,
+    growth_per_month: float,
+    required_return_per_year: float,
+    long_run_growth_per_year: float,
+    horizon_months: int,
+    fade_months: float,
+    operating_margin: float,
+) -> float:
+    """``dcf_value`` of its scalar inputs (cached: a lab's value is asked for several times a
+    month by stakes, observations, offers and funding)."""
+    r = required_return_per_year ** (1 / 12)
+    g_long = long_run_growth_per_year ** (1 / 12)
+    months = np.arange(1, horizon_months + 1)
     log_g = np.log(g_long) + (np.log(max(growth_per_month, 1e-9)) - np.log(g_long)) * np.exp(
-        -months / market.growth_fade_months
+        -months / fade_months
     )
     path = revenue_bn * np.exp(np.cumsum(log_g))
     discount = r ** -months.astype(float)
     terminal = path[-1] * g_long / (r - g_long) * discount[-1]
-    return float(market.operating_margin * (path @ discount + terminal))
+    return float(operating_margin * (path @ discount + terminal))
 
 
 def lab_valuation(lab: Any, open_capability: float, market: Any) -> float:
