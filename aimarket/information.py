@@ -46,6 +46,7 @@ class Information:
         self._clouds = (ctx.hyperscalers, {h.name: h for h in ctx.hyperscalers})  # by name
         self._price_means: dict[tuple[float, ...], float] = {}  # this month's, by prices
         self._chip_price: tuple[tuple, float] = ((None,), 0.0)  # inputs, ``mean_chip_price``
+        self._clause_views: dict[tuple, ClauseInForce] = {}  # see ``clauses``
         self._mhhi_cache: dict[tuple, dict[str, float]] = {}  # see ``mhhi``
         self._owned: dict[tuple, tuple[dict[str, float], dict[str, float]]] = {}  # lab's maps
         self._layer_firms: dict[str, tuple[frozenset[str], float]] = {}  # firms, plain MHHI
@@ -367,14 +368,20 @@ class Information:
         )
 
     def clauses(self, gatekeepers: list[str]) -> tuple[ClauseInForce, ...]:
-        """Binding clauses in force, as public record."""
-        return tuple(
-            ClauseInForce(
-                deal_id=d.id,
-                investor=d.investor,
-                target=d.target,
-                exclusivity=d.terms.exclusivity,
-                gatekeeper_involved=bool({d.investor, d.target} & set(gatekeepers)),
+        """Binding clauses in force, as public record (a clause's record is made once and
+        shared: records are immutable)."""
+        gate = set(gatekeepers)
+        out = []
+        for d in self.ctx.book.binding():
+            key = (
+                d.id,
+                d.investor,
+                d.target,
+                d.terms.exclusivity,
+                d.investor in gate or d.target in gate,
             )
-            for d in self.ctx.book.binding()
-        )
+            view = self._clause_views.get(key)
+            if view is None:
+                view = self._clause_views[key] = ClauseInForce(*key)
+            out.append(view)
+        return tuple(out)
