@@ -1,5 +1,6 @@
 """The ledger conserves money and labels circular revenue exactly."""
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -53,3 +54,52 @@ def test_negative_or_non_finite_transfer_stops_the_run_naming_mechanism_month_an
     with pytest.raises(SimulationError, match=r"month 5: mechanism 'capex' .* from a to b"):
         ledger.transfer("a", "b", amount, "capex")
     assert ledger.total() == 0 and not ledger.flows
+
+
+def _grid_ledger(record: bool) -> Ledger:
+    ledger = Ledger(record=record)
+    for name, cash in (("h1", 40.0), ("h2", 7.0), ("h3", 0.0), ("c1", 1.0), ("c2", 0.0)):
+        ledger.open(name, cash)
+    ledger.open("suppliers")
+    ledger.transfer("h1", "c1", 0.1, "chips")  # keys already in use keep their places
+    return ledger
+
+
+@given(
+    st.lists(st.floats(0.0, 3.0), min_size=6, max_size=6),
+    st.lists(st.floats(0.01, 0.9), min_size=6, max_size=6),
+)
+def test_pay_grid_is_pay_then_transfer_cell_by_cell_bit_for_bit(amounts, cost_shares):
+    """The chip market's batch settlement changes every balance, counter, net position (and
+    key order) and row exactly as paying cell by cell in row-major order would."""
+    buyers, sellers = ["h1", "h2", "h3"], ["c1", "c2"]
+    paid = np.array(amounts).reshape(3, 2)
+    cells = paid > 0
+    costs = paid * np.array(cost_shares).reshape(3, 2)
+    one, batch = _grid_ledger(True), _grid_ledger(True)
+    applied = batch.pay_grid(
+        buyers, sellers, cells, paid, "chips", costs, "suppliers", "chip_production"
+    )
+    for i, j in zip(*np.nonzero(cells), strict=True):
+        got = one.pay(buyers[i], sellers[j], paid[i, j], "chips")
+        if got != paid[i, j]:
+            assert not applied  # a payment cut by the cash limit: pay one by one instead
+            return
+        one.transfer(sellers[j], "suppliers", costs[i, j], "chip_production")
+    assert applied
+    assert list(batch._balance.items()) == list(one._balance.items())
+    for mine, theirs in ((batch.flows, one.flows), (batch.totals, one.totals)):
+        assert list(mine.items()) == list(theirs.items())
+    assert list(batch.net.items()) == list(one.net.items())
+    assert batch.rows == one.rows
+
+
+def test_pay_grid_leaves_credits_to_pay_one_by_one():
+    ledger = _grid_ledger(False)
+    ledger.transfer("c1", credit_account("h1", "c1"), 0.5, "chip_credits")
+    before = dict(ledger._balance)
+    cells = np.array([[True]])
+    assert not ledger.pay_grid(
+        ["h1"], ["c1"], cells, np.array([[1.0]]), "chips", np.array([[0.5]]), "suppliers", "x"
+    )
+    assert dict(ledger._balance) == before
