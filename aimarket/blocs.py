@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -112,17 +114,50 @@ class Blocs:
     ``review_shares`` the same under the regulators' market definition (the cloud layer without
     captive revenue: revenue from the cloud's own group or paid with its group's money, see
     ``aimarket.money``; the other layers as ``layer_shares``). ``bloc_of``, ``bloc_hhi`` and
-    ``review_bloc_hhi`` are fixed between updates (start of the month and its end).
+    ``review_bloc_hhi`` are fixed between updates (start of the month and its end). Each layer's
+    shares by firm and by bloc are computed once per change of any of them (all are replaced,
+    never changed in place) and shared read-only.
     """
 
     def __init__(self, firms: Iterable[str], fringe: Mapping[str, int]) -> None:
         self.firms = tuple(firms)
         self.fringe = dict(fringe)
+        self._cache: dict[tuple[str, bool, bool], Any] = {}
+        self.version = 0  # counts changes of ``layer_shares`` and ``review_shares``
         self.layer_shares: dict[str, dict[str, float]] = {layer: {} for layer in LAYERS}
         self.review_shares: dict[str, dict[str, float]] = {layer: {} for layer in LAYERS}
         self.bloc_of: dict[str, str] = {f: f for f in self.firms}
         self.bloc_hhi: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
         self.review_bloc_hhi: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
+
+    @property
+    def layer_shares(self) -> dict[str, dict[str, float]]:
+        return self._layer_shares
+
+    @layer_shares.setter
+    def layer_shares(self, value: dict[str, dict[str, float]]) -> None:
+        self._layer_shares = value
+        self._cache.clear()
+        self.version += 1
+
+    @property
+    def review_shares(self) -> dict[str, dict[str, float]]:
+        return self._review_shares
+
+    @review_shares.setter
+    def review_shares(self, value: dict[str, dict[str, float]]) -> None:
+        self._review_shares = value
+        self._cache.clear()
+        self.version += 1
+
+    @property
+    def bloc_of(self) -> dict[str, str]:
+        return self._bloc_of
+
+    @bloc_of.setter
+    def bloc_of(self, value: dict[str, str]) -> None:
+        self._bloc_of = value
+        self._cache = {key: v for key, v in self._cache.items() if not key[1]}  # by firm stays
 
     def update(self, ties: Iterable[tuple[str, str]]) -> None:
         """Blocs from the ties in force, and their HHI per layer (both market definitions)."""
@@ -132,11 +167,29 @@ class Blocs:
 
     def shares(
         self, layer: str, bloc_of: Mapping[str, str] | None = None, *, review: bool = False
-    ) -> dict[str, float]:
+    ) -> Mapping[str, float]:
         """Shares of ``layer`` by bloc (``bloc_of``: this month's blocs; ``{}``: by firm), a
-        fringe split into its firms; ``review``: the regulators' market definition."""
+        fringe split into its firms (read-only); ``review``: the regulators' market definition."""
         table = self.review_shares if review else self.layer_shares
-        return bloc_shares(table[layer], self.bloc_of if bloc_of is None else bloc_of, self.fringe)
+        if bloc_of is not None and bloc_of:  # another bloc map: not cached
+            return bloc_shares(table[layer], bloc_of, self.fringe)
+        key = (layer, bloc_of is None, review)
+        out = self._cache.get(key)
+        if out is None:
+            by = self.bloc_of if bloc_of is None else {}
+            out = self._cache[key] = MappingProxyType(bloc_shares(table[layer], by, self.fringe))
+        return out
+
+    def vertical(self, pair: str, *, review: bool = False) -> tuple[float, str]:
+        """``vertical_share`` of an adjacent pair ``UP-DOWN`` under this month's blocs."""
+        key = (pair, True, review)
+        out = self._cache.get(key)
+        if out is None:
+            up, down = pair.split("-")
+            out = self._cache[key] = vertical_share(
+                self.shares(up, review=review), self.shares(down, review=review)
+            )
+        return out
 
     def hhi_by_layer(self, bloc_of: Mapping[str, str], *, review: bool = False) -> dict[str, float]:
         """Bloc HHI (points) of every layer under the bloc map ``bloc_of``."""

@@ -11,6 +11,7 @@ from the maps controls itself and owns itself in full (``gamma = beta = {j: 1}``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -40,21 +41,58 @@ def mhhi(
         return 10_000.0 * alone
     g = [gamma.get(j) or {j: 1.0} for j in firms]
     b = [beta.get(j) or {j: 1.0} for j in firms]
-    owners = {o: n for n, o in enumerate({o: None for m in (*g, *b) for o in m})}
-    G = np.zeros((len(firms), len(owners)))
-    B = np.zeros_like(G)
-    for j, (gj, bj) in enumerate(zip(g, b, strict=True)):
-        for o, w in gj.items():
-            G[j, owners[o]] = w
-        for o, w in bj.items():
-            B[j, owners[o]] = w
     s = np.array([shares[f] for f in firms])
-    cross = np.einsum("ji,ki->jk", G, B)  # [j, k]: weight j's controllers put on k's profit
-    own = np.diag(cross).copy()
-    np.fill_diagonal(cross, 0.0)
-    # controllers with no interest in j: the ratio is undefined; counted as 0
-    ratio = np.divide(cross, own[:, None], out=np.zeros_like(cross), where=own[:, None] > 0)
+    ratio = _single_control_ratio(g, b)
+    if ratio is None:
+        owners = {o: n for n, o in enumerate({o: None for m in (*g, *b) for o in m})}
+        G, B = _matrix(g, owners), _matrix(b, owners)
+        cross = np.einsum("ji,ki->jk", G, B)  # [j, k]: weight j's controllers put on k's profit
+        own = np.diag(cross).copy()
+        np.fill_diagonal(cross, 0.0)
+        # controllers with no interest in j: the ratio is undefined; counted as 0
+        ratio = np.divide(cross, own[:, None], out=np.zeros_like(cross), where=own[:, None] > 0)
     return float(10_000.0 * (alone + s @ s + s @ ratio @ s))
+
+
+def _matrix(rows: list[Mapping[str, float]], columns: Mapping[str, int]) -> np.ndarray:
+    """Dense firm x owner matrix of the weights in ``rows`` (owner -> column index)."""
+    out = np.zeros((len(rows), len(columns)))
+    for j, row in enumerate(rows):
+        for o, w in row.items():
+            out[j, columns[o]] = w
+    return out
+
+
+def _single_control_ratio(
+    g: list[Mapping[str, float]], b: list[Mapping[str, float]]
+) -> np.ndarray | None:
+    """The matrix ``ratio`` of ``mhhi`` when each firm has one controller with all the control
+    (``ownership`` gives that) and the interests are finite and non-negative, else None.
+
+    Then ``cross[j, k]`` is firm k's interest held by j's controller (the matrix product
+    picks it exactly), so only those entries are computed, with the same divisions."""
+    control = []
+    for gj in g:
+        if len(gj) != 1 or 1.0 not in gj.values():
+            return None
+        control.append(next(iter(gj)))
+    controlled: dict[str, list[int]] = {}
+    for j, o in enumerate(control):
+        controlled.setdefault(o, []).append(j)
+    own = [bj.get(o, 0.0) for bj, o in zip(b, control, strict=True)]
+    rows, cols, values = [], [], []
+    for k, bk in enumerate(b):
+        for o, w in bk.items():
+            if not 0 <= w < math.inf:
+                return None
+            for j in controlled.get(o, ()):
+                if j != k and own[j] > 0:
+                    rows.append(j)
+                    cols.append(k)
+                    values.append(w / own[j])
+    ratio = np.zeros((len(b), len(b)))
+    ratio[rows, cols] = values
+    return ratio
 
 
 def controller(stakes: Mapping[str, float], control_stake: float) -> str:
@@ -78,12 +116,18 @@ def ownership(
     gamma: dict[str, dict[str, float]] = {}
     beta: dict[str, dict[str, float]] = {}
     for lab, stakes in cap_tables.items():
-        held = {o: s for o, s in stakes.items() if s > 0}
-        residual = max(1.0 - sum(held.values()), 0.0)
-        beta[lab] = held | ({lab: residual} if residual > 0 else {})
-        boss = controller(held, control_stake)
-        gamma[lab] = {boss or lab: 1.0}
+        gamma[lab], beta[lab] = owned(lab, stakes, control_stake)
     return gamma, beta
+
+
+def owned(
+    lab: str, stakes: Mapping[str, float], control_stake: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """One lab's control and financial-interest maps (``ownership``) from its cap table."""
+    held = {o: s for o, s in stakes.items() if s > 0}
+    residual = max(1.0 - sum(held.values()), 0.0)
+    boss = controller(held, control_stake)
+    return {boss or lab: 1.0}, held | ({lab: residual} if residual > 0 else {})
 
 
 def with_stake(

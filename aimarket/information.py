@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from aimarket import concentration
-from aimarket.blocs import LAYERS, PAIRS, vertical_share
+from aimarket.blocs import LAYERS, PAIRS
 from aimarket.context import Context
 from aimarket.deals import EQUITY_KINDS, Deal, Status
 from aimarket.markets import chips, compute
@@ -43,6 +43,14 @@ class Information:
         self.ctx = ctx
         window = max((r.spec.serial_window_months for r in ctx.regulators), default=0)
         self.ownership_history: deque[CapTables] = deque(maxlen=window + 1)  # oldest first
+        self._clouds = (ctx.hyperscalers, {h.name: h for h in ctx.hyperscalers})  # by name
+        self._price_means: dict[tuple[float, ...], float] = {}  # this month's, by prices
+        self._chip_price: tuple[tuple, float] = ((None,), 0.0)  # inputs, ``mean_chip_price``
+        self._clause_views: dict[tuple, ClauseInForce] = {}  # see ``clauses``
+        self._mhhi_cache: dict[tuple, dict[str, float]] = {}  # see ``mhhi``
+        self._owned: dict[tuple, tuple[dict[str, float], dict[str, float]]] = {}  # lab's maps
+        self._layer_firms: dict[str, tuple[frozenset[str], float]] = {}  # firms, plain MHHI
+        self._mhhi_state: tuple[Any, int] = (None, -1)  # the blocs and version it is under
         self.public: PublicInfo = self._public()
         self.holdings, self.backed = self.stakes()
 
@@ -51,6 +59,8 @@ class Information:
         """Public information at the start of the month; this month's cap tables kept for the
         serial-acquisition look-back."""
         self.ownership_history.append(self.cap_tables())
+        self._clouds = (self.ctx.hyperscalers, {h.name: h for h in self.ctx.hyperscalers})
+        self._price_means.clear()
         self.public = self._public()
 
     def refresh_stakes(self) -> None:
@@ -118,7 +128,9 @@ class Information:
     def expected_price(self, lab: Any) -> float:
         """Mean compute price where the lab may buy, USD bn per eff-GW-month."""
         c = self.ctx
-        return compute.expected_price(lab, c.book, {h.name: h for h in c.hyperscalers})
+        if self._clouds[0] is not c.hyperscalers or len(self._clouds[1]) != len(c.hyperscalers):
+            self._clouds = (c.hyperscalers, {h.name: h for h in c.hyperscalers})
+        return compute.expected_price(lab, c.book, self._clouds[1], self._price_means)
 
     def best_chip_efficiency(self) -> float:
         """eff-GW per GW of the best merchant chip now."""
@@ -126,8 +138,13 @@ class Information:
         return chips.best_efficiency(c.chipmakers, c.world.chip_growth_per_month**c.world.tick)
 
     def mean_chip_price(self) -> float:
-        """Supply-weighted merchant chip price, USD bn per GW."""
-        return chips.mean_price(self.ctx.chipmakers)
+        """Supply-weighted merchant chip price, USD bn per GW (computed again only when a
+        chipmaker's price or supply has changed)."""
+        makers = self.ctx.chipmakers
+        key = tuple((x.price, x.supply) for x in makers)
+        if key != self._chip_price[0]:
+            self._chip_price = (key, chips.mean_price(makers))
+        return self._chip_price[1]
 
     # ------------------------------------------------------------------ deals
     def deal_views(self, deals: list[Deal]) -> tuple[DealView, ...]:
@@ -177,12 +194,9 @@ class Information:
     def vertical_shares(self) -> dict[str, tuple[float, str]]:
         """Per adjacent pair the monopoly test watches (``monopoly.vertical_pairs``): the largest
         share one bloc holds in both layers (fraction, regulators' shares) and that bloc's label."""
-        b = self.ctx.blocs
         watched = self.ctx.world.spec.monopoly.vertical_pairs
         return {
-            pair: vertical_share(*(b.shares(layer, review=True) for layer in pair.split("-")))
-            for pair in PAIRS
-            if pair in watched
+            pair: self.ctx.blocs.vertical(pair, review=True) for pair in PAIRS if pair in watched
         }
 
     def bloc_hhi(self) -> dict[str, float]:
@@ -200,22 +214,56 @@ class Information:
 
     def mhhi(self, tables: CapTables) -> dict[str, float]:
         """Modified HHI (points) of every layer under the ownership ``tables`` (last month's
-        firm shares as regulators measure them, an atomistic fringe split into its firms)."""
-        gamma, beta = concentration.ownership(tables, self.ctx.world.spec.market.control_stake)
-        return {
-            layer: concentration.mhhi(self.ctx.blocs.shares(layer, {}, review=True), gamma, beta)
-            for layer in LAYERS
-        }
+        firm shares as regulators measure them, an atomistic fringe split into its firms).
+
+        Computed once per distinct ``tables`` (and control threshold) while the layer shares
+        stay the same: a month's cases share their pre-deal tables, and every regulator
+        reviewing a deal sees the same tables. Each lab's ownership maps are computed once per
+        distinct cap table, and a layer none of whose firms is a lab in ``tables`` has the same
+        MHHI under any tables (its plain HHI), computed once."""
+        blocs, cs = self.ctx.blocs, self.ctx.world.spec.market.control_stake
+        if self._mhhi_state != (blocs, blocs.version):
+            self._mhhi_cache.clear()
+            self._owned.clear()
+            self._mhhi_state = (blocs, blocs.version)
+            self._layer_firms = {}
+            for layer in LAYERS:
+                shares = blocs.shares(layer, {}, review=True)
+                firms = frozenset(f for f, v in shares.items() if v > 0)
+                self._layer_firms[layer] = (firms, concentration.mhhi(shares))
+        rows = tuple((lab, tuple(t.items())) for lab, t in tables.items())
+        out = self._mhhi_cache.get((cs, rows))
+        if out is None:
+            gamma, beta = {}, {}
+            for lab, items in rows:
+                maps = self._owned.get((cs, lab, items))
+                if maps is None:
+                    maps = self._owned[(cs, lab, items)] = concentration.owned(lab, tables[lab], cs)
+                gamma[lab], beta[lab] = maps
+            out = {}
+            for layer in LAYERS:
+                firms, unowned = self._layer_firms[layer]
+                out[layer] = (
+                    unowned
+                    if firms.isdisjoint(tables)
+                    else concentration.mhhi(blocs.shares(layer, {}, review=True), gamma, beta)
+                )
+            self._mhhi_cache[(cs, rows)] = out
+        return dict(out)
 
     def _firm_share(self, layer: str, firm: str) -> float:
         shares = self.ctx.blocs.shares(layer, {}, review=True)
         return shares.get(firm, shares.get(f"{firm}/1", 0.0))
 
-    def _group_share(self, layer: str, tables: CapTables, *firms: str) -> float:
-        """Share of ``layer`` of the firms and the labs they control under ``tables``."""
+    def _group(self, tables: CapTables, *firms: str) -> set[str]:
+        """The firms and the labs they control under ``tables``."""
         cs = self.ctx.world.spec.market.control_stake
         group = set(firms)
         group |= {lab for lab, t in tables.items() if concentration.controller(t, cs) in group}
+        return group
+
+    def _group_share(self, layer: str, group: set[str]) -> float:
+        """Share of ``layer`` of the firms in ``group``."""
         return sum(self._firm_share(layer, f) for f in group)
 
     def case_facts(self, deal: Deal, spec: Any) -> CaseFacts:
@@ -269,8 +317,10 @@ class Information:
         partner, clause = c.book.restriction(target)
         clause_after = by_clause or (partner == investor and clause.binds)
         upstream = UPSTREAM.get(c.firms[investor].agent_type, "") if invests or by_clause else ""
+        group = self._group(post, investor, target)
+        combined = {layer: self._group_share(layer, group) for layer in LAYERS}
         u = self._firm_share(upstream, investor) if upstream else 0.0
-        down = self._group_share("models", post, investor, target) if upstream else 0.0
+        down = combined["models"] if upstream else 0.0
         gain = cost = 0.0
         if upstream:
             models_revenue = sum(lab.revenue for lab in c.labs)
@@ -306,9 +356,7 @@ class Information:
             tie_by_clause=clause_after,
             pre_mhhi=self.mhhi(now),
             post_mhhi=self.mhhi(post),
-            combined_share={
-                layer: self._group_share(layer, post, investor, target) for layer in LAYERS
-            },
+            combined_share=combined,
             gatekeeper_involved=bool({investor, target} & set(spec.gatekeepers)),
             stake_before=before,
             control_before=control_before,
@@ -326,14 +374,20 @@ class Information:
         )
 
     def clauses(self, gatekeepers: list[str]) -> tuple[ClauseInForce, ...]:
-        """Binding clauses in force, as public record."""
-        return tuple(
-            ClauseInForce(
-                deal_id=d.id,
-                investor=d.investor,
-                target=d.target,
-                exclusivity=d.terms.exclusivity,
-                gatekeeper_involved=bool({d.investor, d.target} & set(gatekeepers)),
+        """Binding clauses in force, as public record (a clause's record is made once and
+        shared: records are immutable)."""
+        gate = set(gatekeepers)
+        out = []
+        for d in self.ctx.book.binding():
+            key = (
+                d.id,
+                d.investor,
+                d.target,
+                d.terms.exclusivity,
+                d.investor in gate or d.target in gate,
             )
-            for d in self.ctx.book.binding()
-        )
+            view = self._clause_views.get(key)
+            if view is None:
+                view = self._clause_views[key] = ClauseInForce(*key)
+            out.append(view)
+        return tuple(out)

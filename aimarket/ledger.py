@@ -182,7 +182,7 @@ class Ledger:
     def transfer(self, source: str, target: str, amount: float, kind: str, deal: str = "") -> None:
         """Move ``amount`` USD bn (>= 0) from ``source`` to ``target``, labelled ``kind``;
         ``deal`` names the deal an investment-type transfer belongs to."""
-        if not (amount >= 0 and math.isfinite(amount)):
+        if not 0.0 <= amount < math.inf:  # negative, infinite or NaN
             raise SimulationError(
                 f"month {self.tick}: mechanism {kind!r} produced the amount {amount} (USD bn,"
                 f" must be finite and >= 0) from {source} to {target}; the inputs are outside"
@@ -287,12 +287,13 @@ class Ledger:
         The part paid from credits is labelled ``KIND_credit``. With ``cash_limit`` the cash part
         never overdraws the payer's cash. Returns the amount paid.
         """
-        credits = credit_account(payer, payee)
-        from_credit = min(amount, max(self.balance(credits), 0.0))
-        self.transfer(credits, payee, from_credit, f"{kind}_credit")
+        credits = f"{CREDIT_PREFIX}{payer}@{payee}"  # credit_account(payer, payee)
+        from_credit = min(amount, max(self._balance.get(credits, 0.0), 0.0))
+        if from_credit:  # a zero transfer changes nothing (NaN or negative still raise)
+            self.transfer(credits, payee, from_credit, f"{kind}_credit")
         rest = amount - from_credit
         if cash_limit:
-            rest = min(rest, max(self.balance(payer), 0.0))
+            rest = min(rest, max(self._balance.get(payer, 0.0), 0.0))
         self.transfer(payer, payee, rest, kind)
         return from_credit + rest
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from aimarket import money
 from aimarket.agents import AGENT_COLUMNS, BY_NAME
-from aimarket.blocs import LAYERS, PAIRS, hhi, vertical_share
+from aimarket.blocs import LAYERS, PAIRS, hhi
 from aimarket.clauses import Exclusivity
 from aimarket.context import Context
 from aimarket.information import Information
@@ -61,8 +61,7 @@ def month_row(ctx: Context) -> dict[str, Any]:
         row[f"bloc_hhi_{layer}"] = blocs.bloc_hhi[layer]
         row[f"top_bloc_share_{layer}"] = float(max(shares.values(), default=0.0))
     for pair in PAIRS:
-        up, down = pair.split("-")
-        share, label = vertical_share(blocs.shares(up), blocs.shares(down))
+        share, label = blocs.vertical(pair)
         key = pair.replace("-", "_")
         row[f"vertical_share_{key}"] = share
         row[f"vertical_bloc_{key}"] = label

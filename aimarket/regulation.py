@@ -24,7 +24,6 @@ from typing import Any, ClassVar
 import mesa
 
 from aimarket import strategies
-from aimarket.blocs import vertical_share
 from aimarket.context import Context
 from aimarket.deals import Cause, Deal, Status
 from aimarket.information import CAP_MARGIN, Information
@@ -159,10 +158,7 @@ def investigation_remedy(market: str, regulator: str, ctx: Context) -> None:
     ``DealBook.access_labs``)."""
     book, tick = ctx.book, ctx.world.tick
     if "-" in market:
-        up, down = market.split("-")
-        _, leader = vertical_share(
-            ctx.blocs.shares(up, review=True), ctx.blocs.shares(down, review=True)
-        )
+        _, leader = ctx.blocs.vertical(market, review=True)
     else:
         shares = ctx.blocs.shares(market, review=True)
         leader = max(shares, key=lambda k: (shares[k], k), default="")

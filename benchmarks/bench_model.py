@@ -16,6 +16,11 @@
    Reported: ms per tick and ms per tick per agent (firms plus regulators); if the cost grows
    about linearly with agents, the last column stays roughly flat.
 3. cProfile of the largest case: the top 10 functions by cumulative and by own time.
+
+Targets (issue 11, performance): a 120-month ``baseline`` run costs under 10x the Boltzmann
+wealth model (item 0), and the cost per agent at 10x firms stays within 1.2x of the cost at 1x
+(item 2, column "vs 1x" at most 1.20). Wall times on a shared machine are noisy: compare the
+interleaved median ratio (item 0) and repeat item 2 (``--repeats``) before reading a change.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 
 from aimarket.blocs import bloc_map, ties, vertical_share
@@ -85,3 +88,42 @@ def test_foreclosure_arithmetic_by_hand():
     assert f.gain_bn == pytest.approx(0.4)
     assert not f.pays
     assert foreclosure(0.4, 0.9, 1.0, 40.0, 1.0, 0.1, 0.9, 1.0).pays
+
+
+def _mhhi_by_matrices(shares, gamma, beta):
+    """The O'Brien-Salop formula as dense control and interest matrices (``mhhi``'s general
+    path), to check its one-controller shortcut bit for bit."""
+    firms = [f for f, s in shares.items() if s > 0]
+    g = [gamma.get(j) or {j: 1.0} for j in firms]
+    b = [beta.get(j) or {j: 1.0} for j in firms]
+    owners = {o: n for n, o in enumerate({o: None for m in (*g, *b) for o in m})}
+    G, B = np.zeros((len(firms), len(owners))), np.zeros((len(firms), len(owners)))
+    for j, (gj, bj) in enumerate(zip(g, b, strict=True)):
+        for o, w in gj.items():
+            G[j, owners[o]] = w
+        for o, w in bj.items():
+            B[j, owners[o]] = w
+    s = np.array([shares[f] for f in firms])
+    cross = np.einsum("ji,ki->jk", G, B)
+    own = np.diag(cross).copy()
+    np.fill_diagonal(cross, 0.0)
+    ratio = np.divide(cross, own[:, None], out=np.zeros_like(cross), where=own[:, None] > 0)
+    return float(10_000.0 * (0 + s @ s + s @ ratio @ s))
+
+
+def test_mhhi_with_one_controller_per_firm_is_the_matrix_formula_exactly():
+    rng = random.Random(7)
+    holders = ["X", "Y", "Z", "L0", "L1"]
+    for _ in range(300):
+        labs = [f"L{i}" for i in range(rng.randint(1, 12))]
+        tables = {
+            lab: {
+                o: rng.choice([rng.random() * 0.7, 0.5, 0.25, 1.0])
+                for o in rng.sample(holders, rng.randint(0, 3))
+                if o != lab
+            }
+            for lab in labs
+        }
+        gamma, beta = ownership(tables, rng.choice([0.25, 0.5]))
+        shares = {lab: rng.choice([rng.random(), 1e-9]) for lab in labs}
+        assert mhhi(shares, gamma, beta) == _mhhi_by_matrices(shares, gamma, beta)

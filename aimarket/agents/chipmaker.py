@@ -6,6 +6,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
+import numpy as np
 
 from aimarket.agents.base import HISTORY, Firm
 from aimarket.context import Context
@@ -28,13 +29,10 @@ class Chipmaker(Firm):
         self.demand_history: deque[float] = deque(maxlen=HISTORY)
         self.delivered: deque[float] = deque([0.0] * 12, maxlen=12)
         self.sales: deque[dict[str, float]] = deque(maxlen=12)  # GW sold per cloud, by month
+        self._sold: deque[tuple[dict, tuple[str, ...], np.ndarray]] = deque(maxlen=12)
         self.priority: list[str] = []  # clouds its strategy serves first
 
     def observe(self, info: Information) -> ChipmakerObs:
-        sales: dict[str, float] = {}
-        for month in self.sales:
-            for cloud, gw in month.items():
-                sales[cloud] = sales.get(cloud, 0.0) + gw
         return ChipmakerObs(
             public=info.public,
             name=self.name,
@@ -44,10 +42,37 @@ class Chipmaker(Firm):
             price=self.price,
             unit_cost=self.spec.unit_cost_bn_per_gw,
             demand_history=tuple(self.demand_history),
-            sales_by_cloud=sales,
+            sales_by_cloud=self.sales_by_cloud(),
             backed_labs=info.backed.get(self.name, ()),
             holdings_bn=info.holdings.get(self.name, 0.0),
         )
+
+    def record_sales(self, clouds: tuple[str, ...], gw: np.ndarray) -> None:
+        """This month's sales: GW sold to each of ``clouds`` (same order)."""
+        month = dict(zip(clouds, gw.tolist(), strict=True))
+        self.sales.append(month)
+        self._sold.append((month, clouds, gw))
+
+    def sales_by_cloud(self) -> dict[str, float]:
+        """GW sold to each cloud over the months in ``sales``, summed month by month."""
+        months = self.sales
+        if (
+            months
+            and len(self._sold) == len(months)
+            and all(
+                m is r[0] and r[1] == self._sold[0][1]
+                for m, r in zip(months, self._sold, strict=True)
+            )
+        ):  # recorded by ``record_sales``: the same clouds every month, summed as arrays
+            total = np.zeros(len(self._sold[0][1]))
+            for _, _, gw in self._sold:
+                total += gw
+            return dict(zip(self._sold[0][1], total.tolist(), strict=True))
+        sales: dict[str, float] = {}
+        for month in months:
+            for cloud, gw in month.items():
+                sales[cloud] = sales.get(cloud, 0.0) + gw
+        return sales
 
     def apply(self, d: ChipmakerDecision) -> None:
         """Carry out this month's decision: price, expansion, priority clouds, offers."""

@@ -60,10 +60,11 @@ class Hyperscaler(Firm):
         inhouse_commit = sum(d.terms.commit_gw * d.terms.inhouse_chip_share for d in deals)
         requests = [d for d in deals if d.loosen_requested]
         build_cost = spec.shell_cost_bn_per_gw + info.mean_chip_price()
+        efficiency = info.best_chip_efficiency()
         self.capacity_cost = bargaining.capacity_cost(
             build_cost,
             spec.opex_bn_per_gw_month,
-            info.best_chip_efficiency(),
+            efficiency,
             self.keep_per_month,
             self.ctx.world.spec.market.cloud_cost_of_capital_per_year,
         )
@@ -77,7 +78,7 @@ class Hyperscaler(Firm):
             waiting_gw=self.waiting_gw,
             build_lead_months=spec.build_lead_months,
             keep_per_month=self.keep_per_month,
-            efficiency_new=info.best_chip_efficiency(),
+            efficiency_new=efficiency,
             demand_history=tuple(self.demand_history),
             committed_gw=committed,
             price=self.price,

@@ -71,6 +71,7 @@ class Lab(Firm):
 
     def observe(self, info: Information) -> LabObs:
         tech = self.ctx.world.spec.technology
+        price = info.expected_price(self)
         deals = [  # signed deals count from signature: a deal under review binds the lab too
             d
             for d in self.ctx.book.deals_of(self.name)
@@ -93,14 +94,14 @@ class Lab(Firm):
             maintenance_gw=self.stock
             * tech.capability_decay_per_month
             / self.ctx.world.algorithmic_multiplier,
-            expected_compute_price=info.expected_price(self),
+            expected_compute_price=price,
             reference_compute_price=self.ctx.markets.reference_price,
             shortfall_history=tuple(self.shortfall_history),
             valuation_bn=info.valuation(self),
             controlled_by=self.controller(),
             deals=info.deal_views(deals),
             offers=tuple(info.offer_view(d) for d in self.offers),
-            serving_cost_per_unit=info.expected_price(self) / self.ctx.world.inference_multiplier,
+            serving_cost_per_unit=price / self.ctx.world.inference_multiplier,
             price_unit_bn=self.ctx.markets.price_unit,
         )
 

@@ -15,6 +15,7 @@ amount (``controller_gain``). Equations in docs/ODD.md (capital market).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,14 +29,41 @@ def revenue_path(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Monthly revenue (USD bn) over ``valuation_horizon_months`` starting at ``revenue_bn`` and
     growing at ``growth_per_month``, the growth fading toward the long-run rate with time
-    constant ``growth_fade_months``; and the discount factors at the required return."""
-    r = market.required_return_per_year ** (1 / 12)
-    g_long = market.long_run_growth_per_year ** (1 / 12)
-    months = np.arange(1, market.valuation_horizon_months + 1)
-    log_g = np.log(g_long) + (np.log(max(growth_per_month, 1e-9)) - np.log(g_long)) * np.exp(
-        -months / market.growth_fade_months
+    constant ``growth_fade_months``; and the discount factors at the required return (both
+    read-only)."""
+    args = (
+        revenue_bn,
+        growth_per_month,
+        market.required_return_per_year,
+        market.long_run_growth_per_year,
+        market.valuation_horizon_months,
+        market.growth_fade_months,
     )
-    return revenue_bn * np.exp(np.cumsum(log_g)), r ** -months.astype(float)
+    if revenue_bn == 0 or growth_per_month == 0:  # a signed zero is not a distinct cache key
+        return _path.__wrapped__(*args)
+    return _path(*args)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _path(
+    revenue_bn: float,
+    growth_per_month: float,
+    required_return_per_year: float,
+    long_run_growth_per_year: float,
+    horizon_months: int,
+    fade_months: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``revenue_path`` of its scalar inputs (cached: a lab's path is asked for several times a
+    month by stakes, observations, offers and funding)."""
+    r = required_return_per_year ** (1 / 12)
+    g_long = long_run_growth_per_year ** (1 / 12)
+    months = np.arange(1, horizon_months + 1)
+    log_g = np.log(g_long) + (np.log(max(growth_per_month, 1e-9)) - np.log(g_long)) * np.exp(
+        -months / fade_months
+    )
+    path, discount = revenue_bn * np.exp(np.cumsum(log_g)), r ** -months.astype(float)
+    path.flags.writeable = discount.flags.writeable = False
+    return path, discount
 
 
 def dcf_value(revenue_bn: float, growth_per_month: float, market: Any) -> float:

@@ -41,6 +41,7 @@ def clear(
     """Fill the clouds' waiting shells for one month; ``best`` is the best merchant chip's
     efficiency (eff-GW/GW), which a mature own chip matches."""
     orders = np.zeros(len(hyperscalers))
+    list_price = max(mean_price(chipmakers), 1e-9)  # what a cloud budgets per GW of chips
     for i, h in enumerate(hyperscalers):
         own = 0.0
         if h.maturity > 0 and h.inhouse_share > 0:
@@ -54,7 +55,7 @@ def clear(
             )
             h.install(own, h.maturity * best)
         h.inhouse_delivered.append(own)
-        orders[i] = min(h.waiting_gw, max(h.cash, 0.0) / max(mean_price(chipmakers), 1e-9))
+        orders[i] = min(h.waiting_gw, max(h.cash, 0.0) / list_price)
     if not chipmakers:
         return
     supply = np.array([c.supply for c in chipmakers])
@@ -95,13 +96,16 @@ def clear(
     for j, c in enumerate(chipmakers):
         c.demand_history.append(float(np.sum(orders * weight[j]) + contracted[j]))
     got = np.zeros((nh, nc))
-    spot_buys = [(i, j, gw, chipmakers[j].price) for (i, j), gw in np.ndenumerate(spot)]
-    for i, j, gw, price in contracts + spot_buys:
+    for i, j, gw, price in contracts:
         if gw > 0:
             got[i, j] += _buy(ledger, hyperscalers[i], chipmakers[j], gw, price)
+    prices = [c.price for c in chipmakers]
+    for i, j in zip(*np.nonzero(spot > 0), strict=True):  # in (cloud, chipmaker) order
+        got[i, j] += _buy(ledger, hyperscalers[i], chipmakers[j], spot[i, j], prices[j])
+    clouds = tuple(h.name for h in hyperscalers)
     for j, c in enumerate(chipmakers):
         c.delivered.append(float(got[:, j].sum()))
-        c.sales.append({h.name: float(got[i, j]) for i, h in enumerate(hyperscalers)})
+        c.record_sales(clouds, got[:, j].copy())
 
 
 def _buy(ledger: Ledger, h: Any, c: Any, gw: float, price: float) -> float:

@@ -47,9 +47,21 @@ def allowed(lab: Any, book: DealBook, clouds: Sequence[str]) -> list[str]:
     return clause.allowed(partner, clouds)
 
 
-def expected_price(lab: Any, book: DealBook, clouds: Mapping[str, Any]) -> float:
-    """Mean price (USD bn per eff-GW-month) over the clouds the lab may buy from."""
-    return float(np.mean([clouds[h].price for h in allowed(lab, book, list(clouds))]))
+def expected_price(
+    lab: Any,
+    book: DealBook,
+    clouds: Mapping[str, Any],
+    memo: dict[tuple[float, ...], float] | None = None,
+) -> float:
+    """Mean price (USD bn per eff-GW-month) over the clouds the lab may buy from; ``memo``
+    keeps the mean of each sequence of prices (labs free to buy anywhere share one)."""
+    prices = tuple(clouds[h].price for h in allowed(lab, book, list(clouds)))
+    if memo is None:
+        return float(np.mean(prices))
+    mean = memo.get(prices)
+    if mean is None:
+        mean = memo[prices] = float(np.mean(prices))
+    return mean
 
 
 def clear(
@@ -81,11 +93,13 @@ def clear(
     desired = np.zeros(nl)
     got = np.zeros(nl)
     unmet = np.zeros(nl)
+    means: dict[tuple[float, ...], float] = {}  # expected prices by the prices averaged
     for k, lab in enumerate(labs):
         lab.serving_need = float(serving[k])
         lab.spend = 0.0
         lab.providers = set()
-        lab.planned_training_gw = lab.training_budget / max(expected_price(lab, book, clouds), 1e-9)
+        expected = expected_price(lab, book, clouds, means)
+        lab.planned_training_gw = lab.training_budget / max(expected, 1e-9)
         desired[k] = serving[k] + lab.planned_training_gw
     # contracts
     contracts = [
@@ -205,10 +219,11 @@ def clear(
         lab.revenue = revenue
         lab.revenue_history.append(revenue)
         lab.shortfall_history.append(float(unmet[k] / desired[k]) if desired[k] > 0 else 0.0)
+    committed: dict[str, list[float]] = {h.name: [] for h in hs}  # contracts in book order
+    for d in contracts:
+        committed[d.investor].append(d.terms.commit_gw)
     for i, h in enumerate(hs):
-        h.requested = float(asked_at[i]) + sum(
-            d.terms.commit_gw for d in contracts if d.investor == h.name
-        )
+        h.requested = float(asked_at[i]) + sum(committed[h.name])
         h.demand_history.append(h.requested)
         h.price = next_price(h.price, h.requested, h.capacity_eff, h.reserve, m.spot_price_adjust)
     state.shortfall_share = float(unmet.sum() / desired.sum()) if desired.sum() > 0 else 0.0
