@@ -83,7 +83,17 @@ class Market(Spec):
     usage_units: Pos = _f(
         1.0, "[usage units/month] potential model usage at the start; 1 unit needs 1 eff-GW-month"
     )
-    demand_growth_per_year: float = _f(3.0, "[x/yr] growth of potential model usage", gt=0)
+    demand_growth_per_year: float = _f(
+        3.0,
+        "[x/yr] growth of potential model usage at the start (or from the shock that sets it)",
+        gt=0,
+    )
+    long_run_demand_growth_per_year: float = _f(
+        1.3, "[x/yr] growth of potential model usage that demand growth fades toward", gt=0
+    )
+    demand_growth_fade_months: Pos = _f(
+        60.0, "[months] time constant of the fade from demand_growth_per_year to the long run"
+    )
     demand_noise: NonNeg = _f(0.05, "[sd of log] monthly shock to potential model usage growth")
     capability_weight: NonNeg = _f(2.0, "[utility/OOM] users' valuation of capability (logit)")
     price_sensitivity: Pos = _f(

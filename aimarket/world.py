@@ -8,6 +8,7 @@ the scenario spec object is shared with the rest of the model, so every reader s
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -39,6 +40,7 @@ class World:
         self.algorithmic_multiplier = 1.0
         self.inference_multiplier = 1.0
         self.usage_units = market.usage_units
+        self.demand_growth_from = 0  # tick from which demand growth fades (start or last shock)
         self.enterprise_demand = market.enterprise_compute_gw
         self.outside_capital = market.outside_capital_bn_per_month  # USD bn/month, this month
         self.chip_growth_per_month = spec.technology.chip_efficiency_growth_per_year ** (1 / 12)
@@ -69,6 +71,8 @@ class World:
             spec.technology = type(spec.technology).model_validate(data["technology"])
             spec.market = type(spec.market).model_validate(data["market"])
             self.chip_growth_per_month = spec.technology.chip_efficiency_growth_per_year ** (1 / 12)
+            if "market.demand_growth_per_year" in shock.set:
+                self.demand_growth_from = self.tick
             if "market.outside_capital_bn_per_month" in shock.set:
                 self.outside_capital = spec.market.outside_capital_bn_per_month
 
@@ -78,9 +82,18 @@ class World:
         self.algorithmic_multiplier *= 2 ** (1 / tech.algorithmic_halving_months)
         self.inference_multiplier *= tech.inference_efficiency_growth_per_year ** (1 / 12)
         shock = self.luck.lognormal(-0.5 * market.demand_noise**2, market.demand_noise)
-        self.usage_units *= market.demand_growth_per_year ** (1 / 12) * shock
+        self.usage_units *= self.demand_growth_per_month() * shock
         self.enterprise_demand *= market.enterprise_growth_per_year ** (1 / 12)
         self.outside_capital *= market.outside_capital_growth_per_year ** (1 / 12)
+
+    def demand_growth_per_month(self) -> float:
+        """Growth factor of potential model usage this month: ``demand_growth_per_year`` fading
+        toward ``long_run_demand_growth_per_year`` in log terms with time constant
+        ``demand_growth_fade_months``, counted from the start or the last shock that set it."""
+        m = self.spec.market
+        fade = math.exp(-(self.tick - self.demand_growth_from) / m.demand_growth_fade_months)
+        log_long = math.log(m.long_run_demand_growth_per_year)
+        return math.exp((log_long + (math.log(m.demand_growth_per_year) - log_long) * fade) / 12)
 
     def usage_growth_per_month(self) -> float:
         """Observed monthly growth factor of model usage over the last 12 completed months."""

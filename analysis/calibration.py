@@ -17,6 +17,7 @@ the 5-95 % interval.
 from __future__ import annotations
 
 import argparse
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -69,6 +70,8 @@ TARGETS = [
      "shares.csv market_share/datacenter_GPU/Nvidia/2023"),
     ("hyperscaler AI capex 2023", 151.0, None, None, "USD bn/yr",
      "scale.csv capex_combined/2023 (all capex of four firms: an upper bound); model: the four named clouds"),
+    ("Nvidia data-centre GPU revenue 2023", 36.2, None, None, "USD bn/yr",
+     "shares.csv market_share/datacenter_GPU/Nvidia/2023 (% of revenue row: 36.2 bn)"),
     ("frontier training compute flow growth 2020-2023", 3.2, 2.9, 3.6, "x/yr",
      "scale.csv frontier_training_compute_growth (4-5x/yr per run) / training_compute_drivers "
      "(run length 1.4x/yr)"),
@@ -102,6 +105,9 @@ def _extra(model: AIMarket) -> dict[str, float]:
         if sum(merchant.values()) > 0
         else np.nan,
         "capex_cum_bn": -sum(model.ledger.net.get((h, k), 0.0) for h in BIG4 for k in CAPEX_KINDS),
+        "nvidia_sales_cum_bn": sum(
+            model.ledger.net.get(("Nvidia", k), 0.0) for k in ("chips", "chips_credit")
+        ),
         "openai_revenue_bn": labs["OpenAI"].revenue if "OpenAI" in labs else np.nan,
         "frontier_training_gw": max(lab.training_gw for lab in model.ctx.labs),
     }
@@ -127,6 +133,7 @@ def run_values(ts: pd.DataFrame) -> list[float]:
     train = ts.groupby(year)["frontier_training_gw"].sum()
     dec = ts[ts["date"] == "2023-12"]
     capex = ts.set_index("date")["capex_cum_bn"]
+    sales = ts.set_index("date")["nvidia_sales_cum_bn"]
     return [
         *(q4["2022"][f"cloud_share_{n}"].mean() for n in BIG3),
         *(q4["2023"][f"cloud_share_{n}"].mean() for n in BIG3),
@@ -134,6 +141,7 @@ def run_values(ts: pd.DataFrame) -> list[float]:
         float(y2023["bloc_hhi_cloud"].mean()),
         float(dec["nvidia_merchant_share"].iloc[0]),
         float(capex["2023-12"] - capex["2022-12"]),
+        float(sales["2023-12"] - sales["2022-12"]),
         float((train["2023"] / train["2020"]) ** (1 / 3)) if train["2020"] > 0 else np.nan,
         float(12 * dec["openai_revenue_bn"].iloc[0]),
         float(y2023["open_gap_months"].mean()),
@@ -365,6 +373,7 @@ def main() -> None:
             rows += [{"run_id": seed, **r} for r in ts]
         print(_fmt(target_table(pd.DataFrame(rows)).drop(columns="source")))
         return
+    shutil.rmtree(args.out, ignore_errors=True)  # this script's own batch, regenerated whole
     summary = run_batch(
         scenario,
         args.out,

@@ -3,7 +3,7 @@
     python docs/gen_readme.py [--store DIR] [--jobs 2]
 
 Runs (or resumes) the main job's batch, the same as ``bash scripts/main-job.sh``: scenario
-``amazon-openai``, its ``[sweep]`` (4 offer sizes x 4 demand growth rates), 40 replications,
+``amazon-openai``, its ``[sweep]`` (4 offer sizes x 4 demand growth rates), 25 replications,
 root seed 2026, into ``runs/main-job-seed2026/`` (or reads ``--store``). Then writes
 
 - ``docs/main-job-runs.csv``: one row per run (setting, replication, seed, first breakdown month
@@ -26,7 +26,7 @@ from aimarket import analysis as an
 from aimarket.generated import replace_block
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIO, REPLICATIONS, ROOT_SEED = "amazon-openai", 40, 2026
+SCENARIO, REPLICATIONS, ROOT_SEED = "amazon-openai", 25, 2026
 OFFER, DEMAND = "events.AMZN-OAI.amount_bn", "market.demand_growth_per_year"
 OFFER_ID = "AMZN-OAI"
 RUNS_CSV = ROOT / "docs" / "main-job-runs.csv"

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/find-python.sh
 scenario="${1:-amazon-openai}"
-replications="${2:-40}"
+replications="${2:-25}"
 seed="${3:-2026}"
 if [ ! -x .venv/bin/aimarket ]; then
   echo "main job: creating .venv with $(find_python)"

@@ -70,14 +70,43 @@ def test_consumer_surplus_is_in_dollars_not_in_compute_cost_units():
 
 def test_the_leading_labs_dollar_revenue_grows_with_the_market_over_two_years():
     model = AIMarket("baseline", rng=1)
-    revenue, usage = [], []
+    revenue, usage = [], []  # USD bn/month by lab; usage units
     for _ in range(24):
         model.step()
-        revenue.append(model.firms["OpenAI"].revenue)
+        revenue.append({lab.name: lab.revenue for lab in model.ctx.labs})
         usage.append(model.ctx.world.usage_units)
-    assert 12 * revenue[0] == pytest.approx(2.0, rel=0.25)  # the calibrated ~2 bn ARR
-    assert revenue[-1] > 2 * revenue[0] and usage[-1] > 4 * usage[0]
-    assert sum(b > a for a, b in itertools.pairwise(revenue)) >= 18
+    assert 12 * revenue[0]["OpenAI"] == pytest.approx(2.0, rel=0.25)  # the calibrated ~2 bn ARR
+    leader = max(revenue[-1], key=revenue[-1].get)
+    assert revenue[-1][leader] > 2 * revenue[0][leader] and usage[-1] > 4 * usage[0]
+    assert sum(revenue[-1].values()) > 2 * sum(revenue[0].values())
+    path = [month[leader] for month in revenue]
+    assert sum(b > a for a, b in itertools.pairwise(path)) >= 16
+
+
+def test_demand_growth_fades_toward_the_long_run_and_a_shock_restarts_the_fade():
+    sc = load_scenario(
+        "baseline",
+        {
+            "market.demand_growth_per_year": 4.0,
+            "market.long_run_demand_growth_per_year": 1.2,
+            "market.demand_growth_fade_months": 12.0,
+        },
+    )
+    world = AIMarket(sc, rng=1).ctx.world
+    yearly = []
+    for tick in range(120):
+        world.tick = tick
+        yearly.append(world.demand_growth_per_month() ** 12)
+    assert yearly[0] == pytest.approx(4.0)
+    assert all(b < a for a, b in itertools.pairwise(yearly))  # fades every month
+    assert yearly[-1] == pytest.approx(1.2, rel=1e-3)
+    assert np.log(yearly[12]) == pytest.approx(np.log(1.2) + np.log(4.0 / 1.2) * np.exp(-1.0))
+    # demand-bust's shock sets growth to 1x (and the long run to 1x) in 2025-01, month 12
+    bust = AIMarket("demand-bust", rng=1)
+    for _ in range(14):
+        bust.step()
+    assert bust.ctx.world.demand_growth_from == 12
+    assert bust.ctx.world.demand_growth_per_month() == pytest.approx(1.0)
 
 
 def test_a_valuation_is_the_present_value_of_the_cash_flows():
