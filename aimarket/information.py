@@ -324,8 +324,8 @@ class Information:
         gain = cost = 0.0
         if upstream:
             models_revenue = sum(lab.revenue for lab in c.labs)
-            if upstream == "cloud":
-                upstream_revenue = sum(h.revenue for h in c.hyperscalers)
+            if upstream == "cloud":  # compute sold to labs: what foreclosure withholds
+                upstream_revenue = sum(sum(h.revenue_by_lab.values()) for h in c.hyperscalers)
             else:
                 upstream_revenue = sum(x.price * x.delivered[-1] for x in c.chipmakers)
             f = concentration.foreclosure(

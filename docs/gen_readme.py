@@ -76,11 +76,19 @@ def offer_fate(events: pd.DataFrame) -> pd.Series:
     )
 
 
+def first_breakdown_pair(events: pd.DataFrame) -> pd.Series:
+    """Per run id with a breakdown: the lab and cloud of its first one, ``lab–cloud``."""
+    broke = events[events["kind"] == "breakdown"].sort_values(["run_id", "tick"], kind="stable")
+    first = broke.groupby("run_id").first()
+    return first["agent"] + "–" + first["counterparty"]
+
+
 def runs_table(outcomes: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """One row per run: the two swept keys, replication, seed, first breakdown and the offer."""
     columns = ["run_id", DEMAND, OFFER, "replication", "seed", "status", "ticks"]
     table = outcomes[[*columns, "first_breakdown_tick", "first_breakdown_cause"]].copy()
     table["offer"] = table["run_id"].map(offer_fate(events)).fillna("pending")
+    table["first_breakdown_pair"] = table["run_id"].map(first_breakdown_pair(events))
     return (
         table.drop(columns="run_id")
         .sort_values([DEMAND, OFFER, "replication"])
@@ -111,8 +119,12 @@ def readme_block(runs: pd.DataFrame) -> str:
             f"{'-' if pd.isna(median) else f'{median:.0f}'} |"
         )
     causes = runs["first_breakdown_cause"].dropna().value_counts()
-    tally = ", ".join(f"{n} {CAUSES.get(c, c.replace('_', ' '))}" for c, n in causes.items())
-    lines += ["", f"First breakdowns by cause, all settings: {tally}."]
+    parts = []
+    for cause, n in causes.items():
+        pairs = runs.loc[runs["first_breakdown_cause"] == cause, "first_breakdown_pair"]
+        by_pair = ", ".join(f"{p} {k}" for p, k in pairs.value_counts().items())
+        parts.append(f"{n} {CAUSES.get(cause, cause.replace('_', ' '))} ({by_pair})")
+    lines += ["", f"First breakdowns by cause (lab–cloud pairs), all settings: {'; '.join(parts)}."]
     return "\n".join(lines)
 
 

@@ -54,7 +54,7 @@ CLOUD_STRATEGIES = (
 )
 LAB_STRATEGIES = ("balanced", "multi-homer", "capacity-seeker", "independence-maximiser")
 REGULATOR_STRATEGIES = ("laissez-faire", "threshold", "gatekeeper", "adaptive")
-AO8 = (("market.demand_growth_per_year", 8),)
+AO5 = (("market.demand_growth_per_year", 5),)
 SUPPLY = "chipmakers.Nvidia.supply_growth_per_year"
 LEARNERS = tuple((f"hyperscalers.{c}.strategy", "roth-erev") for c in CLOUDS)
 
@@ -116,14 +116,14 @@ EXPERIMENTS = {
             out="runs/t-aws",
         ),
         Experiment("aws-baseline", "baseline", 10, "AWS", CLOUD_STRATEGIES),
-        Experiment("aws-ao8", "amazon-openai", 10, "AWS", CLOUD_STRATEGIES, AO8),
+        Experiment("aws-ao5", "amazon-openai", 10, "AWS", CLOUD_STRATEGIES, AO5),
         Experiment("labs-baseline", "baseline", 5, "lab", LAB_STRATEGIES),
-        Experiment("labs-ao8", "amazon-openai", 10, "lab", LAB_STRATEGIES, AO8, deviations=False),
+        Experiment("labs-ao5", "amazon-openai", 10, "lab", LAB_STRATEGIES, AO5, deviations=False),
         Experiment(
             "reg-baseline", "baseline", 10, "regulator", REGULATOR_STRATEGIES, deviations=False
         ),
         Experiment(
-            "reg-ao8", "amazon-openai", 10, "regulator", REGULATOR_STRATEGIES, AO8, deviations=False
+            "reg-ao5", "amazon-openai", 10, "regulator", REGULATOR_STRATEGIES, AO5, deviations=False
         ),
         Experiment(
             "learn",
@@ -390,17 +390,17 @@ def side_by_side(runs: pd.DataFrame, first: str, second: str):
 
 
 def aws_block(runs: pd.DataFrame) -> str:
-    base, ao8 = EXPERIMENTS["aws-baseline"], EXPERIMENTS["aws-ao8"]
-    res = {(n, f): results(runs, n, f) for n in (base.name, ao8.name) for f in ("payoff", "value")}
-    lines = [*bash(base, ao8, value_too=True)]
+    base, ao5 = EXPERIMENTS["aws-baseline"], EXPERIMENTS["aws-ao5"]
+    res = {(n, f): results(runs, n, f) for n in (base.name, ao5.name) for f in ("payoff", "value")}
+    lines = [*bash(base, ao5, value_too=True)]
     lines += [
         "(The second command of each pair runs nothing: it reads the same runs with the other "
         "payoff.)",
         f"AWS's payoff, USD bn, {seeds(runs, base.name)} seeds; **bold**: stable (no switch of AWS to "
         "another listed strategy gains beyond noise):",
         "",
-        "| AWS plays | baseline profit | baseline value | amazon-openai 8x profit | "
-        "amazon-openai 8x value |",
+        "| AWS plays | baseline profit | baseline value | amazon-openai 5x profit | "
+        "amazon-openai 5x value |",
         "|---|---|---|---|---|",
     ]
     for s in base.strategies:
@@ -418,12 +418,12 @@ def aws_block(runs: pd.DataFrame) -> str:
         "the run's final regime, the most common one and in how many runs):",
         "",
         "| AWS plays | baseline: regulator blocks / run | baseline: cloud providers per lab | "
-        "baseline: regime | baseline: P(breakdown) | 8x: broken arrangements / run | "
-        "8x: P(breakdown) | 8x: first breakdown cause | 8x: AWS's offer rejected / blocked / "
+        "baseline: regime | baseline: P(breakdown) | 5x: broken arrangements / run | "
+        "5x: P(breakdown) | 5x: first breakdown cause | 5x: AWS's offer rejected / blocked / "
         "cleared |",
         "|---|---:|---:|---|---|---:|---|---|---|",
     ]
-    for s, b, a in side_by_side(runs, base.name, ao8.name):
+    for s, b, a in side_by_side(runs, base.name, ao5.name):
         lines.append(
             f"| {s} | {b['regulator_blocks'].mean():.1f} | {b['mean_providers_final'].mean():.2f} "
             f"| {mode(b['regime'])} | {pct(b['first_breakdown_tick'].notna().sum(), len(b))} "
@@ -435,9 +435,9 @@ def aws_block(runs: pd.DataFrame) -> str:
         "",
         f"- By profit on baseline: {ranking(res[base.name, 'payoff'], 'AWS gains')}",
         f"- By value on baseline: {ranking(res[base.name, 'value'], 'AWS gains')}",
-        f"- By profit at 8x demand: {ranking(res[ao8.name, 'payoff'], 'AWS gains')}",
-        f"- By value at 8x demand: {ranking(res[ao8.name, 'value'], 'AWS gains')}",
-        f"- {monopoly(runs, [base.name, ao8.name], 'AWS strategy')}",
+        f"- By profit at 5x demand: {ranking(res[ao5.name, 'payoff'], 'AWS gains')}",
+        f"- By value at 5x demand: {ranking(res[ao5.name, 'value'], 'AWS gains')}",
+        f"- {monopoly(runs, [base.name, ao5.name], 'AWS strategy')}",
     ]
     return "\n".join(lines)
 
@@ -450,21 +450,21 @@ def stable_mark(res: tournament.Results, s: str) -> str:
 
 
 def labs_block(runs: pd.DataFrame) -> str:
-    base, ao8 = EXPERIMENTS["labs-baseline"], EXPERIMENTS["labs-ao8"]
-    res = {(n, f): results(runs, n, f) for n in (base.name, ao8.name) for f in ("value", "payoff")}
-    lines = [*bash(base, ao8, value_too=True)]
+    base, ao5 = EXPERIMENTS["labs-baseline"], EXPERIMENTS["labs-ao5"]
+    res = {(n, f): results(runs, n, f) for n in (base.name, ao5.name) for f in ("value", "payoff")}
+    lines = [*bash(base, ao5, value_too=True)]
     lines += [
         f"A lab's mean payoff (USD bn) in the symmetric profile ({seeds(runs, base.name)} seeds on "
-        f"baseline, {seeds(runs, ao8.name)} at 8x), whether it is stable (baseline: as a role / "
-        "against single labs' deviations; 8x: as a role), P(breakdown) and the final cloud HHI:",
+        f"baseline, {seeds(runs, ao5.name)} at 5x), whether it is stable (baseline: as a role / "
+        "against single labs' deviations; 5x: as a role), P(breakdown) and the final cloud HHI:",
         "",
         "| every lab plays | baseline value | stable | baseline profit | stable | P(breakdown) | "
-        "cloud HHI | 8x value | stable | 8x profit | stable | 8x P(breakdown) | 8x cloud HHI |",
+        "cloud HHI | 5x value | stable | 5x profit | stable | 5x P(breakdown) | 5x cloud HHI |",
         "|---|---|---|---|---|---|---:|---|---|---|---|---|---:|",
     ]
-    for s, b, a in side_by_side(runs, base.name, ao8.name):
+    for s, b, a in side_by_side(runs, base.name, ao5.name):
         cells = [s]
-        for name, sub in ((base.name, b), (ao8.name, a)):
+        for name, sub in ((base.name, b), (ao5.name, a)):
             for field in ("value", "payoff"):
                 r = res[name, field]
                 row = r.profiles.set_index("profile").loc[s]
@@ -474,13 +474,13 @@ def labs_block(runs: pd.DataFrame) -> str:
                 f"{sub['hhi_cloud_final'].mean():.0f}",
             ]
         lines.append("| " + " | ".join(cells) + " |")
-    profit = pd.concat([res[n, "payoff"].profiles["mean"] for n in (base.name, ao8.name)])
+    profit = pd.concat([res[n, "payoff"].profiles["mean"] for n in (base.name, ao5.name)])
     lines += [
         "",
         f"- By value on baseline: {ranking(res[base.name, 'value'], 'the labs gain')}",
         f"- By profit on baseline: {ranking(res[base.name, 'payoff'], 'the labs gain')}",
-        f"- By value at 8x demand: {ranking(res[ao8.name, 'value'], 'the labs gain')}",
-        f"- By profit at 8x demand: {ranking(res[ao8.name, 'payoff'], 'the labs gain')}",
+        f"- By value at 5x demand: {ranking(res[ao5.name, 'value'], 'the labs gain')}",
+        f"- By profit at 5x demand: {ranking(res[ao5.name, 'payoff'], 'the labs gain')}",
         "- Labs' mean cumulative profit is "
         + (
             "negative under every profile on both scenarios: over five years they spend more on "
@@ -499,28 +499,28 @@ def labs_block(runs: pd.DataFrame) -> str:
         )
     lines.append(
         "- On baseline, a lab breaks a clause (first breakdown, with its most common cause) "
-        f"under {listing(causes)}. {monopoly(runs, [base.name, ao8.name], 'lab profile')}"
+        f"under {listing(causes)}. {monopoly(runs, [base.name, ao5.name], 'lab profile')}"
     )
     return "\n".join(lines)
 
 
 def regulators_block(runs: pd.DataFrame) -> str:
-    base, ao8 = EXPERIMENTS["reg-baseline"], EXPERIMENTS["reg-ao8"]
-    lines = [*bash(base, ao8)]
+    base, ao5 = EXPERIMENTS["reg-baseline"], EXPERIMENTS["reg-ao5"]
+    lines = [*bash(base, ao5)]
     lines += [
         f"Consumer surplus summed over the run (USD bn), {seeds(runs, base.name)} seeds; "
-        "per run: deals blocked, deals remedied, broken arrangements; at 8x also the final "
+        "per run: deals blocked, deals remedied, broken arrangements; at 5x also the final "
         "compute price (USD bn/eff-GW-month) and cloud providers per lab:",
         "",
         "| regulators play | baseline: consumer surplus | baseline: blocks / remedies / broken "
-        "arrangements | 8x: consumer surplus | 8x: blocks / remedies / broken arrangements | "
-        "8x: compute price | 8x: providers per lab |",
+        "arrangements | 5x: consumer surplus | 5x: blocks / remedies / broken arrangements | "
+        "5x: compute price | 5x: providers per lab |",
         "|---|---|---|---|---|---:|---:|",
     ]
-    res = {n: results(runs, n, "consumer_surplus") for n in (base.name, ao8.name)}
-    for s, b, a in side_by_side(runs, base.name, ao8.name):
+    res = {n: results(runs, n, "consumer_surplus") for n in (base.name, ao5.name)}
+    for s, b, a in side_by_side(runs, base.name, ao5.name):
         cells = [s]
-        for name, sub in ((base.name, b), (ao8.name, a)):
+        for name, sub in ((base.name, b), (ao5.name, a)):
             row = res[name].profiles.set_index("profile").loc[s]
             counts = " / ".join(
                 f"{sub[c].mean():.2g}"
@@ -534,7 +534,7 @@ def regulators_block(runs: pd.DataFrame) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     first = REGULATOR_STRATEGIES[0]
-    for name, label in ((base.name, "on baseline"), (ao8.name, "at 8x demand")):
+    for name, label in ((base.name, "on baseline"), (ao5.name, "at 5x demand")):
         for field, what in (
             ("consumer_surplus", "consumer surplus"),
             ("compute_price_final", "final compute price"),
@@ -548,7 +548,7 @@ def regulators_block(runs: pd.DataFrame) -> str:
                 f"{listing(diffs)} (beyond noise: {listing(beyond)})."
             )
         lines.append(f"- By consumer surplus {label}: {ranking(res[name], 'the regulators gain')}")
-    lines.append(f"- {monopoly(runs, [base.name, ao8.name], 'regime')}")
+    lines.append(f"- {monopoly(runs, [base.name, ao5.name], 'regime')}")
     return "\n".join(lines)
 
 
@@ -615,8 +615,8 @@ def learning_block(runs: pd.DataFrame) -> str:
     ]
     lines.append(
         f"- Final regimes of the long runs ({seeds(runs, long_.name)} a setting): {'; '.join(shown)}. "
-        "The long runs extrapolate 3x-a-year demand growth over 20 years: their money amounts "
-        "are not forecasts, only the learning dynamics."
+        "The long runs extend the scenario's demand path (3x a year fading toward 1.3x) over 20 "
+        "years: their money amounts are not forecasts, only the learning dynamics."
     )
     return "\n".join(lines)
 

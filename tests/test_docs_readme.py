@@ -30,7 +30,8 @@ def test_first_replication_reruns_to_the_recorded_runs(tmp_path):
     rerun = gen.runs_table(run.outcomes, run.events)
     recorded = pd.read_csv(gen.RUNS_CSV)
     recorded = recorded[recorded["replication"] == 0].reset_index(drop=True)
-    columns = ["seed", "first_breakdown_tick", "first_breakdown_cause", "offer"]
+    columns = ["seed", "first_breakdown_tick", "first_breakdown_cause", "first_breakdown_pair"]
+    columns.append("offer")
     pd.testing.assert_frame_equal(
         rerun[[gen.DEMAND, gen.OFFER, *columns]].reset_index(drop=True),
         recorded[[gen.DEMAND, gen.OFFER, *columns]],

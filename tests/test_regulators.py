@@ -429,3 +429,30 @@ def test_a_vertical_market_investigation_opens_access_to_the_leading_blocs_labs(
     regulation.investigation_remedy("cloud-models", "Authority", model.ctx)
     assert model.book.access_labs == {"LabA"}
     assert compute.allowed(model.firms["LabA"], model.book, clouds) == clouds
+
+
+def test_the_foreclosure_cost_counts_only_compute_sold_to_labs(monkeypatch):
+    """Input foreclosure withholds compute from rival labs: the sales it gives up are the
+    investor's share of the clouds' sales to labs, not of their sales to every buyer."""
+    from aimarket import information
+
+    seen = []
+    case_facts = information.Information.case_facts
+
+    def spy(self, deal, spec):
+        facts = case_facts(self, deal, spec)
+        to_labs = sum(sum(h.revenue_by_lab.values()) for h in self.ctx.hyperscalers)
+        everyone = sum(h.revenue for h in self.ctx.hyperscalers)
+        seen.append((facts, spec.foreclosure_margin_up, to_labs, everyone))
+        return facts
+
+    monkeypatch.setattr(information.Information, "case_facts", spy)
+    model = AIMarket("baseline", rng=1)
+    for _ in range(8):
+        model.step()
+    clouds = [s for s in seen if s[0].upstream_layer == "cloud" and s[0].upstream_share > 0]
+    assert clouds
+    for facts, margin, to_labs, everyone in clouds:
+        expected = margin * facts.upstream_share * to_labs * (1 - facts.downstream_share)
+        assert facts.foreclosure_cost_bn == pytest.approx(expected)
+        assert to_labs < everyone  # clouds also sell to other buyers, which do not count

@@ -137,7 +137,24 @@ def test_exclusive_seeker_pays_a_premium_for_an_exclusive_clause_and_never_loose
     assert d.offers[0].exclusivity is Exclusivity.EXCLUSIVE
     assert d.offers[0].amount_bn == pytest.approx(3.0)  # ask 2 plus a 50 % premium
     assert d.loosen == {"D1": False}
-    assert decide("hyperscaler", "capacity-planner", obs).loosen == {"D1": True}
+    kept = dataclasses.replace(obs, revenue_by_lab={"L1": 1.0}, capacity_cost_per_eff_gw=0.05)
+    assert decide("hyperscaler", "capacity-planner", kept).loosen == {"D1": True}
+
+
+def test_a_short_cloud_loosens_when_keeping_the_lab_is_worth_more_than_the_exit_penalty():
+    # margin 1 - 0.05 / 0.1 = 50 % on 1 USD bn a month over min(36, match_months = 24) months
+    # is worth 12 USD bn: it loosens a clause with a smaller penalty and holds a larger one
+    def loosens(penalty: float, short: float = 1.0) -> bool:
+        obs = cloud_obs(
+            loosen_requests=(deal(exit_penalty_bn=penalty),),
+            shortfall_by_lab={"L1": short},
+            revenue_by_lab={"L1": 1.0},
+            capacity_cost_per_eff_gw=0.05,
+        )
+        return decide("hyperscaler", "capacity-planner", obs).loosen["D1"]
+
+    assert loosens(11.9) and not loosens(12.1)
+    assert not loosens(1.0, short=0.0)  # it could serve the lab: it holds it to the clause
 
 
 def test_portfolio_hedger_spreads_small_unrestricted_stakes():

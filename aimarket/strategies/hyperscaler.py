@@ -127,24 +127,32 @@ class CapacityPlanner(Strategy):
         return max(inhouse, obs.inhouse_commit_share)
 
     def agree_to_loosen(self, obs: HyperscalerObs, deal: DealView) -> bool:
-        """Loosens a clause it could not serve last month, if ``loosen_when_short``."""
-        return bool(self.p["loosen_when_short"]) and obs.shortfall_by_lab.get(deal.target, 0.0) > 0
+        """If ``loosen_when_short``: loosens a clause it could not serve last month when keeping
+        the lab's custom is worth more than the exit penalty it would collect were the lab to
+        break the clause (``retention``; USD bn)."""
+        short = obs.shortfall_by_lab.get(deal.target, 0.0) > 0
+        return (
+            bool(self.p["loosen_when_short"])
+            and short
+            and self.retention(obs, deal) >= deal.exit_penalty_bn
+        )
+
+    def retention(self, obs: HyperscalerObs, deal: DealView) -> float:
+        """USD bn keeping ``deal``'s lab is worth: its margin over capacity cost on the lab's
+        spend with it over ``match_months`` (at most the deal's term left)."""
+        margin = 1 - obs.capacity_cost_per_eff_gw / max(obs.price, 1e-9)
+        return bargaining.retention_value(
+            obs.revenue_by_lab.get(deal.target, 0.0),
+            margin,
+            min(deal.months_left, self.p["match_months"]),
+        )
 
     def match_limits(self, obs: HyperscalerObs) -> dict[str, float]:
         """USD bn it would pay, per lab it holds a right of first refusal over, to match a rival's
-        offer: its margin over capacity cost on the lab's spend with it over ``match_months``
-        (at most the deal's term left), within ``invest_share`` of its cash."""
-        margin = 1 - obs.capacity_cost_per_eff_gw / max(obs.price, 1e-9)
+        offer: ``retention``, within ``invest_share`` of its cash."""
         budget = max(obs.cash_bn, 0.0) * self.p["invest_share"]
         return {
-            d.target: min(
-                budget,
-                bargaining.retention_value(
-                    obs.revenue_by_lab.get(d.target, 0.0),
-                    margin,
-                    min(d.months_left, self.p["match_months"]),
-                ),
-            )
+            d.target: min(budget, self.retention(obs, d))
             for d in obs.deals
             if d.exclusivity.first_refusal
         }
