@@ -25,6 +25,7 @@ def _rows(months: int, top: float, vertical: float) -> list[dict]:
         "frontier_capability": 0.0,
         "mean_providers": 1.0,
         "compute_price": 1.0,
+        "outside_capital": 0.0,
     }
     return [dict(row, tick=t) for t in range(months)]
 

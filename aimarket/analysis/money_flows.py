@@ -50,6 +50,7 @@ def plot_origin_flows(flows: Mapping[tuple[str, str], float]) -> Figure | None:
         ax.barh(origins, table[:, j], left=left, label=label, color=colour, hatch=hatch)
         left += table[:, j]
     ax.set_xlabel("USD bn over the run (each hop counted)")
+    ax.set_ylabel("origin of the money (kind)")
     ax.set_title("Where each origin's money went (hatched: came home = circular)")
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize="small", ncols=2)
@@ -83,6 +84,7 @@ def plot_circular_by_origin(table: pd.DataFrame) -> Figure | None:
         ax.barh(table["setting"].astype(str), table[kind], left=left, label=kind, color=colour)
         left += table[kind].to_numpy()
     ax.set_xlabel("share of cloud revenue over the run (mean across runs)")
+    ax.set_ylabel("setting (swept values)")
     ax.set_title("Circular revenue by origin of the money")
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize="small")
