@@ -85,11 +85,11 @@ class Market(Spec):
     )
     demand_growth_per_year: float = _f(
         3.0,
-        "[x/yr] growth of potential model usage at the start (or from the shock that sets it)",
+        "[x/yr] initial growth of potential model usage",
         gt=0,
     )
     long_run_demand_growth_per_year: float = _f(
-        1.3, "[x/yr] growth of potential model usage that demand growth fades toward", gt=0
+        1.3, "[x/yr] long-run growth of potential model usage", gt=0
     )
     demand_growth_fade_months: Pos = _f(
         60.0, "[months] time constant of the fade from demand_growth_per_year to the long run"

@@ -72,7 +72,7 @@ def label(field: str) -> str:
 
 def key_label(key: str) -> str:
     """A swept dotted scenario key in words with its unit, from the scenario schema:
-    ``market.demand_growth_per_year`` → "growth of potential model usage (x/yr)",
+    ``market.demand_growth_per_year`` → "initial growth of potential model usage (x/yr)",
     ``events.AMZN-OAI.amount_bn`` → "AMZN-OAI: equity investment (USD bn)". The key itself when
     the schema does not describe it (e.g. a strategy parameter)."""
     from pydantic import BaseModel
