@@ -472,7 +472,8 @@ def test_fast_follower_lag_target_moves_the_open_weight_gap():
     default = _run("baseline", {}).outcome()["open_gap_months_final"]
     assert gap(target_lag_months=8.0) > default  # it holds back where the community would not
     assert gap(target_lag_months=8.0) > gap(target_lag_months=5.0) > gap(target_lag_months=2.0)
-    assert gap(target_lag_months=5.0) == pytest.approx(5.0, abs=0.1)  # a reachable target is held
+    # a reachable target is held (within 0.2 months: it steers on its 12-month mean funding)
+    assert gap(target_lag_months=5.0) == pytest.approx(5.0, abs=0.2)
 
 
 def test_a_learning_regulator_is_reproducible_and_learns_during_the_run():

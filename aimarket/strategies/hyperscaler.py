@@ -24,9 +24,7 @@ from aimarket.strategies.base import (
 from aimarket.strategies.registry import register
 
 
-def demand_growth(
-    history: tuple[float, ...], window: int = 6, low: float = 0.97, high: float = 1.12
-) -> float:
+def demand_growth(history: tuple[float, ...], window: int, low: float, high: float) -> float:
     """Monthly growth factor of a demand history over ``window`` months, within [low, high]."""
     if len(history) <= window or history[-window - 1] <= 1e-9:
         return 1.0
@@ -57,7 +55,11 @@ class CapacityPlanner(Strategy):
             0.97, "x/month", "least demand growth it extrapolates (ASSUMPTION: -30 %/yr)", gt=0
         ),
         "max_forecast_growth": Param(
-            1.12, "x/month", "most demand growth it extrapolates (ASSUMPTION: 3.9x/yr)", gt=0
+            1.05,
+            "x/month",
+            "most demand growth it extrapolates (1.8x/yr; CALIBRATED in history-2019 to the 2022-23"
+            " cloud split, capex and Nvidia's revenue, docs/calibration.md)",
+            gt=0,
         ),
         "reserve_markup": Param(
             1.0, "x", "reserve spot price over its opex per eff-GW (short-run cost)", ge=0
