@@ -116,37 +116,26 @@ class Blocs:
     ``aimarket.money``; the other layers as ``layer_shares``). ``bloc_of``, ``bloc_hhi`` and
     ``review_bloc_hhi`` are fixed between updates (start of the month and its end). Each layer's
     shares by firm and by bloc are computed once per change of any of them (all are replaced,
-    never changed in place) and shared read-only.
+    the shares by ``measure``, never changed in place) and shared read-only.
     """
 
     def __init__(self, firms: Iterable[str], fringe: Mapping[str, int]) -> None:
         self.firms = tuple(firms)
         self.fringe = dict(fringe)
         self._cache: dict[tuple[str, bool, bool], Any] = {}
-        self.version = 0  # counts changes of ``layer_shares`` and ``review_shares``
+        self.version = 0  # counts ``measure`` calls (changes of the shares)
         self.layer_shares: dict[str, dict[str, float]] = {layer: {} for layer in LAYERS}
         self.review_shares: dict[str, dict[str, float]] = {layer: {} for layer in LAYERS}
         self.bloc_of: dict[str, str] = {f: f for f in self.firms}
         self.bloc_hhi: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
         self.review_bloc_hhi: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
 
-    @property
-    def layer_shares(self) -> dict[str, dict[str, float]]:
-        return self._layer_shares
-
-    @layer_shares.setter
-    def layer_shares(self, value: dict[str, dict[str, float]]) -> None:
-        self._layer_shares = value
-        self._cache.clear()
-        self.version += 1
-
-    @property
-    def review_shares(self) -> dict[str, dict[str, float]]:
-        return self._review_shares
-
-    @review_shares.setter
-    def review_shares(self, value: dict[str, dict[str, float]]) -> None:
-        self._review_shares = value
+    def measure(
+        self, layer_shares: dict[str, dict[str, float]], review_shares: dict[str, dict[str, float]]
+    ) -> None:
+        """Replace both tables of shares (the month's market results) and drop what was cached
+        on them."""
+        self.layer_shares, self.review_shares = layer_shares, review_shares
         self._cache.clear()
         self.version += 1
 

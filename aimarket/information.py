@@ -59,7 +59,6 @@ class Information:
         """Public information at the start of the month; this month's cap tables kept for the
         serial-acquisition look-back."""
         self.ownership_history.append(self.cap_tables())
-        self._clouds = (self.ctx.hyperscalers, {h.name: h for h in self.ctx.hyperscalers})
         self._price_means.clear()
         self.public = self._public()
 

@@ -38,7 +38,7 @@ def measure_layers(ctx: Context) -> None:
     usage_total = sum(lab.usage_share for lab in labs) + ctx.markets.open_share
     chips = {c.name: sum(c.delivered) for c in ctx.chipmakers}
     chips.update({h.name: sum(h.inhouse_delivered) for h in ctx.hyperscalers})
-    ctx.blocs.layer_shares = {
+    shares = {
         "cloud": normalise({h.name: h.revenue for h in ctx.hyperscalers}),
         "models": {lab.name: lab.usage_share / usage_total for lab in labs}
         if usage_total > 0
@@ -47,7 +47,7 @@ def measure_layers(ctx: Context) -> None:
     }
     captive = money.captive_revenue(ctx.ledger, month=True)  # USD bn by cloud
     merchant = {h.name: max(h.revenue - captive.get(h.name, 0.0), 0.0) for h in ctx.hyperscalers}
-    ctx.blocs.review_shares = ctx.blocs.layer_shares | {"cloud": normalise(merchant)}
+    ctx.blocs.measure(shares, shares | {"cloud": normalise(merchant)})
 
 
 def month_row(ctx: Context) -> dict[str, Any]:

@@ -96,15 +96,14 @@ def assess(ctx: Context) -> None:
 
 def buyer_gain(lab: Any, firm: Any, ctx: Context) -> tuple[float, float]:
     """(gain, price) in USD bn of ``firm`` buying out every other holder of ``lab`` at the mark:
-    price ``(1 − s) · V``; it gets the going concern (``operating_value − funding_need``), its
+    price ``(1 − s) · V``; it gets the going concern (``capital.going_concern``), its
     other holders' share of what the lab would pay out at exit, and, if it is a cloud, its margin
     on all of the lab's compute (its parent's cloud is its only one) instead of on what the lab
     buys from it now (``capital.margin_value``)."""
     market = ctx.world.spec.market
     stake = lab.cap_table.get(firm.name, 0.0)
     price = (1.0 - stake) * ctx.valuation(lab)
-    going = capital.operating_value(lab, ctx.markets.open_capability, market)
-    going -= capital.funding_need(lab, market)
+    going = capital.going_concern(lab, ctx.markets.open_capability, market)
     payout = max(capital.funds(lab, ctx.ledger) - lab.arrears, 0.0)
     margin = 0.0
     if firm.agent_type == "hyperscaler":

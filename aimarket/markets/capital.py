@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from aimarket.ledger import Ledger
+from aimarket.markets.bargaining import retention_value
 
 
 def revenue_path(
@@ -109,11 +110,15 @@ def funds(lab: Any, ledger: Ledger) -> float:
     return max(ledger.balance(lab.name), 0.0) + sum(ledger.credits_of(lab.name).values())
 
 
+def going_concern(lab: Any, open_capability: float, market: Any) -> float:
+    """USD bn a lab is worth as a going concern: ``operating_value`` less ``funding_need``."""
+    return operating_value(lab, open_capability, market) - funding_need(lab, market)
+
+
 def equity_value(lab: Any, ledger: Ledger, open_capability: float, market: Any) -> float:
-    """USD bn investors see in a lab's equity: ``operating_value`` less ``funding_need``, plus
-    ``funds`` (never below zero: limited liability)."""
-    going = operating_value(lab, open_capability, market) - funding_need(lab, market)
-    return max(going + funds(lab, ledger), 0.0)
+    """USD bn investors see in a lab's equity: ``going_concern`` plus ``funds`` (never below
+    zero: limited liability)."""
+    return max(going_concern(lab, open_capability, market) + funds(lab, ledger), 0.0)
 
 
 def expected_multiple(equity_bn: float, price_bn: float, amount_bn: float) -> float:
@@ -148,8 +153,8 @@ def margin_value(spend_bn: float, firm: Any, market: Any) -> float:
     ``1 − capacity_cost / price`` (0 for a firm that sells no compute)."""
     if firm.agent_type != "hyperscaler" or spend_bn <= 0 or firm.price <= 0:
         return 0.0
-    margin = max(1.0 - firm.capacity_cost / firm.price, 0.0)
-    return margin * spend_bn * annuity(market.funding_horizon_months, market)
+    margin = 1.0 - firm.capacity_cost / firm.price
+    return retention_value(spend_bn, margin, annuity(market.funding_horizon_months, market))
 
 
 def bought_from(firm: Any, lab: Any) -> float:
@@ -189,13 +194,12 @@ def fund(
         if not owner or lab.raise_bn <= 0:
             continue
         amount = min(lab.raise_bn, max(ledger.balance(owner), 0.0) * market.group_funding_share)
-        going = operating_value(lab, open_capability, market) - funding_need(lab, market)
         gain = controller_gain(
             lab.cap_table.get(owner, 0.0),
             amount,
             lab.raise_bn,
             funds(lab, ledger),
-            going,
+            going_concern(lab, open_capability, market),
             margin_value(bought_from(firms[owner], lab), firms[owner], market),
         )
         if amount > 0 and gain > amount:
